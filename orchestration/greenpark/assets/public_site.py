@@ -1,0 +1,25 @@
+"""The public MkDocs site, built from the marts and swapped in atomically."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from ..publish.site import publish_site
+from ..settings import get_settings
+from .warehouse_models import mart_keys
+
+
+@dg.asset(
+    group_name="publish",
+    kinds={"mkdocs"},
+    deps=mart_keys(),
+    description="公开网站(MkDocs Material,中文,离线可用):各园区年度绿色低碳发展报告、园区信息公告、方法说明与开放数据。",
+)
+def public_site(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    settings = get_settings()
+    stats = publish_site(settings)
+    context.log.info(f"网站已发布到 {settings.site_public_dir}")
+    return dg.MaterializeResult(
+        metadata={**{k: v for k, v in stats.items() if isinstance(v, (int, float, str))},
+                  "site_dir": dg.MetadataValue.path(str(settings.site_public_dir))}
+    )

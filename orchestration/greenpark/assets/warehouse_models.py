@@ -1,0 +1,75 @@
+"""dbt models as Dagster assets: one asset per model, groups per layer, sources fed by intake."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from ..resources import configure_environment
+from ..settings import get_settings
+from .intake import core_accepted_submissions
+
+LAYERS = ("staging", "intermediate", "marts")
+
+
+def dbt_project() -> DbtProject:
+    settings = get_settings()
+    configure_environment(settings)  # dbt's profile reads the warehouse path from the environment
+    project = DbtProject(
+        project_dir=settings.dbt_project_dir,
+        profiles_dir=settings.dbt_project_dir,
+        target_path=settings.dbt_target_dir,
+    )
+    if _manifest_is_stale(project):
+        project.preparer.prepare(project)
+    return project
+
+
+def _manifest_is_stale(project: DbtProject) -> bool:
+    if not project.manifest_path.exists():
+        return True
+    built = project.manifest_path.stat().st_mtime
+    sources = [project.project_dir / "dbt_project.yml"]
+    for folder in ("models", "seeds", "macros", "tests"):
+        sources += (project.project_dir / folder).rglob("*")
+    return any(p.is_file() and p.stat().st_mtime > built for p in sources)
+
+
+class GreenparkDbtTranslator(DagsterDbtTranslator):
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        # Every dbt source is a table the intake asset writes.
+        if dbt_resource_props["resource_type"] == "source":
+            return core_accepted_submissions.key
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "seeds"
+        fqn = dbt_resource_props.get("fqn", [])
+        return next((part for part in fqn if part in LAYERS), "marts")
+
+
+PROJECT = dbt_project()
+
+
+def mart_keys(manifest_path: Path = PROJECT.manifest_path) -> list[dg.AssetKey]:
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    translator = GreenparkDbtTranslator()
+    return sorted(
+        (
+            translator.get_asset_key(node)
+            for node in manifest["nodes"].values()
+            if node["resource_type"] == "model" and "marts" in node["fqn"]
+        ),
+        key=lambda k: k.to_user_string(),
+    )
+
+
+@dbt_assets(manifest=PROJECT.manifest_path, project=PROJECT, dagster_dbt_translator=GreenparkDbtTranslator())
+def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    yield from dbt.cli(["build"], context=context).stream()

@@ -1,0 +1,259 @@
+"""`greenpark`: the command line. Thin: parses arguments and calls the modules that do the work."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .settings import get_settings
+
+EXIT_FAILURE = 3  # the run itself failed (distinct from validate's 0/1/2 verdicts)
+
+
+def _echo_json(payload) -> None:
+    click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="greenpark")
+def main() -> None:
+    """浙江省绿色低碳工业园区 数据仓库与信息公开(greenpark)。
+
+    报送文件放在 sources/inbox/<城市代码>/,反馈写到 sources/outbox/<城市代码>/,
+    公开网站生成在 site/public/。GREENPARK_WORKDIR 可把这些数据目录整体移到别处。
+    """
+
+
+@main.command()
+@click.option("--size", type=click.Choice(["demo", "province", "national"]), default="demo", show_default=True,
+              help="demo:61 个真实园区两年;province:130 个园区 55,000 家企业;national:2,500 个园区 50 万家企业。")
+@click.option("--year", "years", type=int, multiple=True, help="报送年份,可重复;默认 2024 和 2025。")
+@click.option("--seed", type=int, default=20220324, show_default=True, help="随机种子(同一种子生成相同数据)。")
+@click.option("--no-errors", is_flag=True, help="不注入故意填错的单元格。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出生成清单。")
+def demo(size: str, years: tuple[int, ...], seed: int, no_errors: bool, as_json: bool) -> None:
+    """生成示例数据(示例数据):各市季度报送工作簿放入各市报送目录。"""
+    from .demo.generator import generate
+
+    settings = get_settings()
+    started = time.perf_counter()
+    manifest = generate(
+        settings.inbox_dir, size=size, years=years or (2024, 2025), seed=seed,
+        inject_errors=not no_errors, settings=settings,
+    )
+    if as_json:
+        _echo_json(manifest)
+        return
+    click.echo(
+        f"示例数据已生成:{manifest['n_files']} 个工作簿,{manifest['n_parks']} 个园区,"
+        f"{manifest['n_enterprises']} 家企业,用时 {time.perf_counter() - started:.1f} 秒。"
+    )
+    click.echo(f"位置:{settings.inbox_dir}")
+    for err in manifest.get("injected_errors", []):
+        click.echo(f"  故意填错:{err['file']} {err['sheet']} 第 {err['excel_row']} 行 {err['column_header']}")
+
+
+@main.command()
+@click.argument("city")
+@click.argument("year", type=int)
+@click.argument("quarter", type=click.IntRange(1, 4))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="输出文件;默认当前目录下 <城市代码>_<年>Q<季>.xlsx。")
+def template(city: str, year: int, quarter: int, output: Path | None) -> None:
+    """生成空白报送模板:表头、单位、下拉选项、本市园区已预填。"""
+    from .contract import submission_filename
+    from .demo.template import write_template
+    from .registry import load_parks
+
+    parks = load_parks(get_settings())
+    city_parks = parks[parks.city_code == city]
+    if city_parks.empty:
+        raise click.BadParameter(f"城市代码 {city} 不在园区名录中。", param_hint="CITY")
+    path = output or Path(submission_filename(city, year, quarter))
+    write_template(path, city, year, quarter, city_parks)
+    click.echo(f"模板已生成:{path}({len(city_parks)} 个园区已预填)")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--city", help="报送目录所属城市代码(默认取文件名中的城市)。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出(与反馈包中的 JSON 相同)。")
+def validate(file: Path, city: str | None, as_json: bool) -> None:
+    """离线校验一个报送文件,规则与流水线完全相同。
+
+    退出码:0 可接收;1 可接收但有警告;2 将被退回或无法读取。
+    """
+    from .intake.warehouse import connect
+    from .intake.workbook import parse_workbook
+    from .quality.feedback import findings_payload, format_findings_text
+    from .quality.findings import exit_code_of, status_of
+    from .quality.history import load_history
+    from .quality.validation import Validator
+
+    settings = get_settings()
+    parsed = parse_workbook(file)
+    history = None
+    # Cross-file rules compare with the last accepted quarters when a warehouse is at hand.
+    if parsed.year is not None and settings.warehouse_path.exists():
+        with connect(settings.warehouse_path, read_only=True) as con:
+            history = load_history(con, city or parsed.city_code, parsed.year, parsed.quarter)
+    findings = Validator(settings).validate(parsed, expected_city=city, history=history)
+    status = status_of(findings)
+    if as_json:
+        version = {"version_id": None, "city_code": city or parsed.city_code, "year": parsed.year,
+                   "quarter": parsed.quarter, "filename": file.name, "status": status}
+        _echo_json(findings_payload(version, findings))
+    else:
+        click.echo(format_findings_text(findings, filename=file.name, status=status))
+    sys.exit(exit_code_of(findings))
+
+
+class _ProgressHandler(logging.Handler):
+    """Prints our assets' own messages and each step's end, not Dagster's event chatter."""
+
+    def __init__(self, started: float):
+        super().__init__(logging.INFO)
+        self.started = started
+
+    def emit(self, record: logging.LogRecord) -> None:
+        event = getattr(record, "dagster_meta", {}).get("dagster_event")
+        message = record.getMessage().split(" - ", 4)[-1]
+        if event is None:
+            click.echo(f"[{time.perf_counter() - self.started:6.1f}s] {message}")
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
+            label = "完成" if event.event_type_value == "STEP_SUCCESS" else "失败"
+            click.echo(f"[{time.perf_counter() - self.started:6.1f}s] 步骤{label}:{event.step_key}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出运行摘要。")
+def run(as_json: bool) -> None:
+    """在 Dagster 中(进程内)运行完整流水线:拉取 → 校验与反馈 → dbt → 发布网站。"""
+    import dagster as dg
+
+    from .dagster_home import ensure_dagster_home
+
+    settings = get_settings()
+    ensure_dagster_home(settings)
+    started = time.perf_counter()
+
+    from .definitions import build_definitions
+
+    handler = _ProgressHandler(started)
+
+    @dg.logger
+    def progress_logger(_init_context):
+        logger = logging.getLogger("greenpark.progress")
+        logger.handlers = [handler]
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+        return logger
+
+    job = build_definitions(settings).resolve_job_def("greenpark_pipeline").with_logger_defs({"progress": progress_logger})
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False,
+            run_config={"loggers": {"progress": {}}} if not as_json else None,
+        )
+        summary = _run_summary(settings, result, time.perf_counter() - started)
+    if as_json:
+        _echo_json(summary)
+    else:
+        click.echo(f"运行{'成功' if summary['success'] else '失败'},用时 {summary['seconds']:.1f} 秒,run_id {summary['run_id']}")
+        click.echo(f"报送版本:{summary['versions']}")
+        click.echo(f"反馈包:{settings.outbox_dir}")
+        click.echo(f"公开网站:{settings.site_public_dir / 'index.html'}")
+    sys.exit(0 if summary["success"] else EXIT_FAILURE)
+
+
+def _run_summary(settings, result, seconds: float) -> dict:
+    from .intake.warehouse import connect
+
+    versions = {}
+    if settings.warehouse_path.exists():
+        with connect(settings.warehouse_path, read_only=True) as con:
+            versions = dict(con.execute("SELECT status, count(*) FROM submission_versions GROUP BY 1 ORDER BY 1").fetchall())
+    failures = [
+        {"step": e.step_key, "message": e.message}
+        for e in result.all_events
+        if e.event_type_value == "STEP_FAILURE"
+    ]
+    return {"success": result.success, "run_id": result.run_id, "seconds": round(seconds, 2),
+            "versions": versions, "failures": failures,
+            "site_dir": str(settings.site_public_dir), "outbox_dir": str(settings.outbox_dir)}
+
+
+@main.group()
+def site() -> None:
+    """公开网站:构建与本地浏览。"""
+
+
+@site.command("build")
+def site_build() -> None:
+    """仅从现有数据集市重新生成并发布网站(不重新拉取和转换)。"""
+    from .publish.site import publish_site
+
+    stats = publish_site(get_settings())
+    click.echo(f"网站已发布:{stats}")
+
+
+@site.command("serve")
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--bind", default="127.0.0.1", show_default=True, help="局域网发布时可设为 0.0.0.0。")
+def site_serve(port: int, bind: str) -> None:
+    """在本机浏览已发布的网站(只读静态文件)。"""
+    root = get_settings().site_public_dir
+    if not (root / "index.html").exists():
+        raise click.ClickException(f"尚未发布网站:{root} 不存在。请先运行 greenpark run。")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    with http.server.ThreadingHTTPServer((bind, port), handler) as server:
+        click.echo(f"网站:http://{bind}:{port}/ (Ctrl+C 结束)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+
+
+@main.command()
+@click.option("--city", help="只列出该城市的版本。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+def versions(city: str | None, as_json: bool) -> None:
+    """列出报送版本:状态、是否有效、错误与警告数。"""
+    from .intake.warehouse import connect
+
+    settings = get_settings()
+    if not settings.warehouse_path.exists():
+        raise click.ClickException("还没有数据仓库:请先运行 greenpark run。")
+    with connect(settings.warehouse_path, read_only=True) as con:
+        rows = con.execute(
+            """SELECT version_id, filename, received_at, status, in_force, n_fatal, n_error, n_warning
+               FROM submission_versions WHERE ? IS NULL OR city_code = ? ORDER BY version_id""",
+            [city, city],
+        ).df()
+    if as_json:
+        _echo_json(rows.to_dict(orient="records"))
+    else:
+        click.echo(rows.to_string(index=False) if len(rows) else "没有报送版本。")
+
+
+@main.command()
+@click.option("--port", type=int, default=3000, show_default=True)
+def ui(port: int) -> None:
+    """启动 Dagster 界面(dagster dev),数据组在此查看运行、校验与资产。"""
+    from .dagster_home import ensure_dagster_home
+
+    settings = get_settings()
+    ensure_dagster_home(settings)
+    os.execvp("dagster", ["dagster", "dev", "-m", "greenpark.definitions", "-p", str(port)])
+
+
+if __name__ == "__main__":
+    main()

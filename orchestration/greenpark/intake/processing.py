@@ -1,0 +1,83 @@
+"""One pending version: parse, validate, feed back to the submitter, load if accepted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ..quality.feedback import write_feedback_package
+from ..quality.findings import Finding, is_accepted, status_of
+from ..quality.history import load_history
+from ..quality.validation import Validator
+from ..registry import city_names
+from ..settings import Settings
+from .warehouse import record_outcome
+from .workbook import parse_workbook
+
+
+@dataclass(frozen=True)
+class Outcome:
+    version_id: str
+    city_code: str
+    year: int | None
+    quarter: int | None
+    status: str
+    findings: tuple[Finding, ...]
+    feedback: dict[str, Path]
+
+    def count(self, severity: str) -> int:
+        return sum(f.severity == severity for f in self.findings)
+
+
+def process_version(
+    con: duckdb.DuckDBPyConnection, validator: Validator, settings: Settings, version: pd.Series
+) -> Outcome:
+    archive_path = Path(version["archive_path"])
+    parsed = parse_workbook(archive_path, filename=version["filename"])
+    history = None
+    if parsed.year is not None and parsed.quarter is not None:
+        history = load_history(con, version["city_code"], parsed.year, parsed.quarter)
+    findings = validator.validate(
+        parsed,
+        expected_city=version["city_code"],
+        received_at=version["received_at"].to_pydatetime(),
+        history=history,
+    )
+    status = status_of(findings)
+    accepted = is_accepted(findings)
+    # Feedback first: the submitter hears back even if loading were to fail afterwards.
+    feedback = write_feedback_package(
+        settings.outbox_dir / version["city_code"],
+        _version_dict(version, status, settings),
+        findings,
+        archive_path,
+    )
+    record_outcome(con, version["version_id"], status, findings, parsed.frames if accepted else None)
+    return Outcome(
+        version_id=version["version_id"],
+        city_code=version["city_code"],
+        year=parsed.year,
+        quarter=parsed.quarter,
+        status=status,
+        findings=tuple(findings),
+        feedback=feedback,
+    )
+
+
+def _version_dict(version: pd.Series, status: str, settings: Settings) -> dict:
+    return {
+        "version_id": version["version_id"],
+        "city_code": version["city_code"],
+        "city_name": city_names(settings).get(version["city_code"], version["city_code"]),
+        "year": None if pd.isna(version["year"]) else int(version["year"]),
+        "quarter": None if pd.isna(version["quarter"]) else int(version["quarter"]),
+        "version_no": int(version["version_no"]),
+        "filename": version["filename"],
+        "sha256": version["sha256"],
+        "size_bytes": int(version["size_bytes"]),
+        "received_at": version["received_at"].isoformat(),
+        "status": status,
+    }

@@ -1,0 +1,167 @@
+"""The intake side of the warehouse: versions registry, findings, and raw tables of accepted versions.
+
+DuckDB allows one writer, so everything here takes a connection from the caller (the Dagster
+warehouse resource or the CLI) instead of opening the file itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ..contract import PROVENANCE_COLUMNS, SHEETS, raw_table_ddl
+from ..quality.findings import Finding
+from ..registry import REGISTRY_COLUMNS
+
+STATUS_PENDING = "待处理"
+
+INTAKE_DDL = (
+    """
+    CREATE TABLE IF NOT EXISTS submission_versions (
+        version_id VARCHAR PRIMARY KEY,
+        city_code VARCHAR NOT NULL,
+        year INTEGER,
+        quarter INTEGER,
+        version_no INTEGER NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        filename VARCHAR NOT NULL,
+        size_bytes BIGINT NOT NULL,
+        received_at TIMESTAMP NOT NULL,
+        archive_path VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        in_force BOOLEAN NOT NULL DEFAULT false,
+        n_fatal INTEGER,
+        n_error INTEGER,
+        n_warning INTEGER
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS validation_findings (
+        version_id VARCHAR NOT NULL,
+        rule_id VARCHAR NOT NULL,
+        severity VARCHAR NOT NULL,
+        sheet VARCHAR,
+        excel_row INTEGER,
+        column_header VARCHAR,
+        excel_column VARCHAR,
+        value_seen VARCHAR,
+        expected VARCHAR,
+        message_zh VARCHAR NOT NULL
+    )
+    """,
+    "CREATE TABLE IF NOT EXISTS raw_park_registry_generated ("
+    + ", ".join(f"{c} VARCHAR" for c in REGISTRY_COLUMNS)
+    + ")",
+    *(raw_table_ddl(sheet) for sheet in SHEETS),
+)
+
+FINDING_COLUMNS = [
+    "rule_id",
+    "severity",
+    "sheet",
+    "excel_row",
+    "column_header",
+    "excel_column",
+    "value_seen",
+    "expected",
+    "message_zh",
+]
+
+
+@contextlib.contextmanager
+def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        if not read_only:
+            ensure_schema(con)
+        yield con
+    finally:
+        con.close()
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for ddl in INTAKE_DDL:
+        con.execute(ddl)
+
+
+def replace_generated_registry(con: duckdb.DuckDBPyConnection, parks: pd.DataFrame) -> None:
+    """Generated benchmark parks (beyond the real seed) so dbt's dim_park knows them."""
+    con.execute("DELETE FROM raw_park_registry_generated")
+    if len(parks):
+        con.register("generated_parks", parks[REGISTRY_COLUMNS])
+        con.execute("INSERT INTO raw_park_registry_generated SELECT * FROM generated_parks")
+        con.unregister("generated_parks")
+
+
+def pending_versions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(
+        "SELECT * FROM submission_versions WHERE status = ? ORDER BY received_at, city_code, version_id",
+        [STATUS_PENDING],
+    ).df()
+
+
+def record_outcome(
+    con: duckdb.DuckDBPyConnection,
+    version_id: str,
+    status: str,
+    findings: list[Finding],
+    frames: dict[str, pd.DataFrame] | None,
+) -> None:
+    """Store findings and, for an accepted version, its rows; put it in force. One transaction."""
+    counts = {sev: sum(f.severity == sev for f in findings) for sev in ("fatal", "error", "warning")}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        # A rerun after a crash may find half-recorded rows of this version: start clean.
+        con.execute("DELETE FROM validation_findings WHERE version_id = ?", [version_id])
+        for sheet in SHEETS:
+            con.execute(f"DELETE FROM {sheet.raw_table} WHERE version_id = ?", [version_id])
+        if findings:
+            rows = pd.DataFrame([f.to_dict() for f in findings])[FINDING_COLUMNS]
+            rows.insert(0, "version_id", version_id)
+            con.register("new_findings", rows)
+            con.execute("INSERT INTO validation_findings SELECT * FROM new_findings")
+            con.unregister("new_findings")
+        if frames is not None:
+            _insert_frames(con, version_id, frames)
+            con.execute(
+                """
+                UPDATE submission_versions AS v SET in_force = (v.version_id = $vid)
+                FROM submission_versions AS this
+                WHERE this.version_id = $vid
+                  AND v.city_code = this.city_code AND v.year = this.year AND v.quarter = this.quarter
+                """,
+                {"vid": version_id},
+            )
+        con.execute(
+            "UPDATE submission_versions SET status = ?, n_fatal = ?, n_error = ?, n_warning = ? WHERE version_id = ?",
+            [status, counts["fatal"], counts["error"], counts["warning"], version_id],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _insert_frames(con: duckdb.DuckDBPyConnection, version_id: str, frames: dict[str, pd.DataFrame]) -> None:
+    city, year, quarter = con.execute(
+        "SELECT city_code, year, quarter FROM submission_versions WHERE version_id = ?", [version_id]
+    ).fetchone()
+    for sheet in SHEETS:
+        frame = frames.get(sheet.key)
+        if frame is None or frame.empty:
+            continue
+        data = frame.reindex(columns=["source_row", *(c.name for c in sheet.columns)]).copy()
+        data.insert(0, "quarter", quarter)
+        data.insert(0, "year", year)
+        data.insert(0, "city_code", city)
+        data.insert(0, "version_id", version_id)
+        columns = [name for name, _ in PROVENANCE_COLUMNS] + [c.name for c in sheet.columns]
+        con.register("new_rows", data[columns])
+        con.execute(f"INSERT INTO {sheet.raw_table} ({', '.join(columns)}) SELECT * FROM new_rows")
+        con.unregister("new_rows")

@@ -1,0 +1,112 @@
+"""Every path and switch, read once from environment variables with sane defaults.
+
+Code and configuration (dbt project, expectations, site sources, city registry) live in the repo.
+Data that runs produce (drops, archive, warehouse, built site, Dagster storage) lives under one work
+directory, so a test or a benchmark points GREENPARK_WORKDIR at a temporary folder and touches
+nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _path(env: str, default: Path) -> Path:
+    value = os.environ.get(env)
+    return Path(value).expanduser().resolve() if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    repo_root: Path
+    workdir: Path
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        return cls(repo_root=REPO_ROOT, workdir=_path("GREENPARK_WORKDIR", REPO_ROOT))
+
+    # --- configuration kept in the repo -------------------------------------------------------
+    @property
+    def dbt_project_dir(self) -> Path:
+        return self.repo_root / "dbt_project"
+
+    @property
+    def park_registry_csv(self) -> Path:
+        return self.dbt_project_dir / "seeds" / "park_registry.csv"
+
+    @property
+    def expectations_dir(self) -> Path:
+        return self.repo_root / "expectations"
+
+    @property
+    def site_project_dir(self) -> Path:
+        """The MkDocs project (mkdocs.yml, overrides, static pages)."""
+        return self.repo_root / "site"
+
+    @property
+    def cities_yaml(self) -> Path:
+        return _path("GREENPARK_CITIES_YAML", self.repo_root / "sources" / "cities.yaml")
+
+    # --- data produced by runs ----------------------------------------------------------------
+    @property
+    def sources_dir(self) -> Path:
+        return self.workdir / "sources"
+
+    @property
+    def inbox_dir(self) -> Path:
+        return self.sources_dir / "inbox"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.sources_dir / "outbox"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.sources_dir / "archive"
+
+    @property
+    def warehouse_path(self) -> Path:
+        """The one DuckDB file: Dagster resources and the dbt profile both read this setting."""
+        return _path("GREENPARK_WAREHOUSE", self.workdir / "data" / "warehouse.duckdb")
+
+    @property
+    def dbt_target_dir(self) -> Path:
+        """dbt manifest and run artifacts. The manifest depends on the project only, so it lives
+        beside it and is shared by every work dir; each dbt invocation gets its own subfolder."""
+        return self.dbt_project_dir / "target"
+
+    @property
+    def site_generated_dir(self) -> Path:
+        """Markdown and assets generated from the marts (input of mkdocs build)."""
+        return self.workdir / "site" / "generated"
+
+    @property
+    def site_public_dir(self) -> Path:
+        """The published static site; replaced atomically by each publish."""
+        return _path("GREENPARK_SITE_DIR", self.workdir / "site" / "public")
+
+    @property
+    def dagster_home(self) -> Path:
+        return _path("DAGSTER_HOME", self.workdir / ".dagster_home")
+
+    # --- switches -----------------------------------------------------------------------------
+    @cached_property
+    def today(self) -> dt.date:
+        """The date used for the open reporting window; fixed by tests and demos for determinism."""
+        value = os.environ.get("GREENPARK_TODAY")
+        return dt.date.fromisoformat(value) if value else dt.date.today()
+
+    @property
+    def demo_data(self) -> bool:
+        """Pages say 示例数据 while this is on; a real deployment turns it off."""
+        return os.environ.get("GREENPARK_DEMO_DATA", "1") != "0"
+
+
+def get_settings() -> Settings:
+    return Settings.from_env()
