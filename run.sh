@@ -14,6 +14,20 @@ install() {
     $UV sync --frozen --python 3.11 --quiet
 }
 
+# Debian packages the tests drive for real: a browser for the site, CJK fonts for its
+# screenshots, and a PostgreSQL server for Dagster's shared-deployment storage mode.
+install_test_system_packages() {
+    local missing=()
+    [ -x /usr/bin/chromium ] || missing+=(chromium)
+    fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+    compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
+    if [ ${#missing[@]} -gt 0 ]; then
+        local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    fi
+}
+
 case "${1:-demo}" in
     demo)
         install
@@ -22,6 +36,7 @@ case "${1:-demo}" in
         ;;
     test)
         install
+        install_test_system_packages
         shift || true
         $UV run pytest -q "$@"
         ;;

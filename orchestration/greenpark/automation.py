@@ -1,6 +1,5 @@
 """Jobs, the drop-location sensor, the nightly publish schedule and the run-failure log."""
 
-from __future__ import annotations
 
 import datetime as dt
 import hashlib
@@ -8,7 +7,7 @@ import json
 
 import dagster as dg
 
-from .assets.intake import core_accepted_submissions, raw_submission_archive
+from .assets.intake import VERSIONS_KEY, core_accepted_submissions, raw_submission_archive
 from .assets.public_site import public_site
 from .intake.archive import list_drop, read_bytes
 from .registry import load_cities
@@ -75,7 +74,7 @@ def drop_location_sensor(context: dg.SensorEvaluationContext):
 def nightly_publish_schedule(context: dg.ScheduleEvaluationContext):
     """Rebuild the marts and the site at night, only when a submission was processed since the last site."""
     instance = context.instance
-    intake = instance.get_latest_materialization_event(core_accepted_submissions.key)
+    intake = instance.get_latest_materialization_event(VERSIONS_KEY)
     site = instance.get_latest_materialization_event(public_site.key)
     if intake is None or (site is not None and site.timestamp >= intake.timestamp):
         return dg.SkipReason("自上次发布以来没有新的报送版本。")

@@ -1,18 +1,31 @@
-"""The project-local Dagster instance: DAGSTER_HOME with the repo's dagster.yaml in it."""
+"""The project-local Dagster instance: DAGSTER_HOME with the repo's dagster.yaml in it.
+
+SQLite storage by default; GREENPARK_DAGSTER_STORAGE=postgres adds the PostgreSQL storage block
+from dagster.postgres.yaml, so the two modes share every other instance setting.
+"""
 
 from __future__ import annotations
 
 import os
-import shutil
 
 from .settings import Settings
+
+
+def instance_yaml(settings: Settings) -> str:
+    text = (settings.repo_root / "dagster.yaml").read_text(encoding="utf-8")
+    storage = os.environ.get("GREENPARK_DAGSTER_STORAGE", "sqlite")
+    if storage == "postgres":
+        text += "\n" + (settings.repo_root / "dagster.postgres.yaml").read_text(encoding="utf-8")
+    elif storage != "sqlite":
+        raise ValueError(f"GREENPARK_DAGSTER_STORAGE 只能是 sqlite 或 postgres,而不是 {storage!r}")
+    return text
 
 
 def ensure_dagster_home(settings: Settings) -> None:
     home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
-    source = settings.repo_root / "dagster.yaml"
     target = home / "dagster.yaml"
-    if not target.exists() or target.read_bytes() != source.read_bytes():
-        shutil.copyfile(source, target)
+    text = instance_yaml(settings)
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)

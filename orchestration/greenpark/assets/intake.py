@@ -1,11 +1,11 @@
 """Raw archive and validated submissions: the first two steps of every file's path."""
 
-from __future__ import annotations
 
 from collections import Counter
 
 import dagster as dg
 
+from ..contract import SHEETS
 from ..intake.archive import pull_all
 from ..intake.processing import process_version
 from ..intake.warehouse import pending_versions, replace_generated_registry
@@ -31,8 +31,7 @@ def raw_submission_archive(
     settings = get_settings()
     with warehouse.connect() as con:
         pulled = pull_all(con, settings.archive_dir, load_cities(settings), only_urls=set(config.urls) or None)
-        replace_generated_registry(con, load_generated_parks(settings))
-        total = con.execute("SELECT count(*) FROM submission_versions").fetchone()[0]
+        total = con.execute("SELECT count(*) FROM submission_versions").fetchall()[0][0]
     new = [p for p in pulled if p.is_new]
     for p in new:
         context.log.info(f"收到 {p.filename}:版本 {p.version_id},{p.size_bytes} 字节,sha256 {p.sha256[:12]}…")
@@ -46,19 +45,31 @@ def raw_submission_archive(
     )
 
 
-@dg.asset(
+# The warehouse tables this step writes; each is a dbt source, so each is its own asset.
+INTAKE_TABLES = {
+    "submission_versions": "报送版本登记:每个版本的状态(已接收/已接收但有警告/退回/无法读取)与是否有效。",
+    **{sheet.raw_table: f"已接收版本的“{sheet.name}”数据(含版本号与 Excel 行号)。" for sheet in SHEETS},
+    "raw_park_registry_generated": "示例数据生成的基准测试园区(真实园区名录之外)。",
+}
+VERSIONS_KEY = dg.AssetKey("submission_versions")
+
+
+@dg.multi_asset(
+    name="core_accepted_submissions",
     group_name="core",
-    kinds={"duckdb", "great_expectations"},
-    deps=[raw_submission_archive],
-    description="校验通过的报送版本(raw_park_quarter / raw_park_annual / raw_enterprise_quarter)、"
-    "校验结果 validation_findings 与发给各市的反馈包。被退回的版本不入库,上一接收版本继续有效。",
+    specs=[
+        dg.AssetSpec(table, description=text, deps=[raw_submission_archive], kinds={"duckdb"})
+        for table, text in INTAKE_TABLES.items()
+    ],
     check_specs=[
         dg.AssetCheckSpec(
             RULES_CHECK,
-            asset="core_accepted_submissions",
+            asset=VERSIONS_KEY,
             description="Great Expectations 规则(致命/错误/警告)对本次处理的每个报送版本的结果。",
         )
     ],
+    description="解析、校验(Great Expectations)并即时反馈;只有通过校验的版本入库,"
+    "被退回的版本不入库,上一接收版本继续有效。",
 )
 def core_accepted_submissions(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, validator: ValidatorResource
@@ -67,6 +78,7 @@ def core_accepted_submissions(
     rules = validator.get()
     outcomes = []
     with warehouse.connect() as con:
+        replace_generated_registry(con, load_generated_parks(settings))
         for _, version in pending_versions(con).iterrows():
             outcome = process_version(con, rules, settings, version)
             outcomes.append(outcome)
@@ -74,19 +86,22 @@ def core_accepted_submissions(
                 f"{outcome.version_id}:{outcome.status}(错误 {outcome.count('fatal') + outcome.count('error')},"
                 f"警告 {outcome.count('warning')})"
             )
-        in_force = con.execute("SELECT count(*) FROM submission_versions WHERE in_force").fetchone()[0]
+        in_force = con.execute("SELECT count(*) FROM submission_versions WHERE in_force").fetchall()[0][0]
     statuses = Counter(o.status for o in outcomes)
     severities = Counter(f.severity for o in outcomes for f in o.findings)
     rejected = sorted(o.version_id for o in outcomes if o.count("fatal") or o.count("error"))
-    yield dg.MaterializeResult(
-        metadata={
-            "versions_processed": len(outcomes),
-            "versions_in_force": in_force,
-            "status_counts": dg.MetadataValue.json(dict(sorted(statuses.items()))),
-            "feedback_dir": dg.MetadataValue.path(str(settings.outbox_dir)),
-        }
-    )
+    for table in INTAKE_TABLES:
+        metadata = {}
+        if table == VERSIONS_KEY.path[-1]:
+            metadata = {
+                "versions_processed": len(outcomes),
+                "versions_in_force": in_force,
+                "status_counts": dg.MetadataValue.json(dict(sorted(statuses.items()))),
+                "feedback_dir": dg.MetadataValue.path(str(settings.outbox_dir)),
+            }
+        yield dg.MaterializeResult(asset_key=table, metadata=metadata)
     yield dg.AssetCheckResult(
+        asset_key=VERSIONS_KEY,
         check_name=RULES_CHECK,
         passed=not rejected,
         # A rejected version only loses its own city-quarter: the data team is warned, the rest flows on.

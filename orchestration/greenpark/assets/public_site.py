@@ -1,6 +1,5 @@
 """The public MkDocs site, built from the marts and swapped in atomically."""
 
-from __future__ import annotations
 
 import dagster as dg
 

@@ -1,6 +1,5 @@
 """dbt models as Dagster assets: one asset per model, groups per layer, sources fed by intake."""
 
-from __future__ import annotations
 
 import json
 from collections.abc import Mapping
@@ -12,7 +11,6 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from ..resources import configure_environment
 from ..settings import get_settings
-from .intake import core_accepted_submissions
 
 LAYERS = ("staging", "intermediate", "marts")
 
@@ -42,9 +40,9 @@ def _manifest_is_stale(project: DbtProject) -> bool:
 
 class GreenparkDbtTranslator(DagsterDbtTranslator):
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
-        # Every dbt source is a table the intake asset writes.
+        # Every dbt source is a warehouse table the intake step writes, keyed by its table name.
         if dbt_resource_props["resource_type"] == "source":
-            return core_accepted_submissions.key
+            return dg.AssetKey(dbt_resource_props["name"])
         return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:

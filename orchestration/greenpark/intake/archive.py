@@ -135,7 +135,8 @@ def pull_file(
         WHERE city_code = ? AND sha256 = ? AND year IS NOT DISTINCT FROM ? AND quarter IS NOT DISTINCT FROM ?
         """,
         [dropped.city_code, sha256, year, quarter],
-    ).fetchone()
+    ).fetchall()
+    existing = existing[0] if existing else None
     archive_path = archive_bytes(archive_dir, data, sha256, ext)
     if existing:
         return PulledVersion(
@@ -147,7 +148,7 @@ def pull_file(
         version_no = 1 + con.execute(
             "SELECT coalesce(max(version_no), 0) FROM submission_versions WHERE city_code = ? AND year = ? AND quarter = ?",
             [dropped.city_code, year, quarter],
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         version_id = f"{dropped.city_code}-{year}Q{quarter}-v{version_no}"
     else:
         version_no = 1

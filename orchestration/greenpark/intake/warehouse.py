@@ -151,7 +151,7 @@ def record_outcome(
 def _insert_frames(con: duckdb.DuckDBPyConnection, version_id: str, frames: dict[str, pd.DataFrame]) -> None:
     city, year, quarter = con.execute(
         "SELECT city_code, year, quarter FROM submission_versions WHERE version_id = ?", [version_id]
-    ).fetchone()
+    ).fetchall()[0]
     for sheet in SHEETS:
         frame = frames.get(sheet.key)
         if frame is None or frame.empty:

@@ -1,0 +1,38 @@
+-- Public 亩均 summary: enterprises per park-year and class, with counts below 3 suppressed
+-- (n_enterprises and share_pct NULL) so no published cell describes fewer than 3 enterprises.
+with enterprises as (
+    select park_code, year, mujun_class from {{ ref('fct_enterprise_mujun') }}
+),
+
+classes as (
+    select mujun_class from {{ ref('mujun_class_cutoffs') }}
+),
+
+park_years as (
+    select park_code, year, count(*) as n_total from enterprises group by park_code, year
+),
+
+counts as (
+    select
+        park_years.park_code,
+        park_years.year,
+        classes.mujun_class,
+        park_years.n_total,
+        count(enterprises.mujun_class) as n_enterprises
+    from park_years
+    cross join classes
+    left join enterprises
+        on enterprises.park_code = park_years.park_code
+        and enterprises.year = park_years.year
+        and enterprises.mujun_class = classes.mujun_class
+    group by all
+)
+
+select
+    park_code,
+    year,
+    mujun_class,
+    case when n_enterprises >= 3 then n_enterprises end as n_enterprises,
+    case when n_enterprises >= 3 then 100.0 * n_enterprises / n_total end as share_pct,
+    n_enterprises < 3 as is_suppressed
+from counts

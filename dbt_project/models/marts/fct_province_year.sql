@@ -1,0 +1,24 @@
+-- Province totals per year: flows summed over all parks, then intensities as ratios of sums.
+with facts as (
+    select * from {{ ref('int_park_year_facts') }}
+    where version_set_id = 'current'
+),
+
+province_totals as (
+    select
+        year,
+        count(distinct park_code) as n_parks,
+        {%- for col in park_year_flow_columns() %}
+        sum({{ col }}) as {{ col }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from facts
+    group by year
+)
+
+select
+    *,
+    {{ ratio('energy_tce', 'value_added_wan_yuan') }} as energy_intensity_tce_per_wan_yuan,
+    {{ ratio('co2_t', 'value_added_wan_yuan') }} as co2_intensity_t_per_wan_yuan,
+    {{ ratio('fresh_water_wan_m3 * 10000', 'value_added_wan_yuan') }} as water_intensity_m3_per_wan_yuan,
+    {{ ratio('solid_waste_t', 'value_added_wan_yuan') }} as solid_waste_intensity_t_per_wan_yuan
+from province_totals

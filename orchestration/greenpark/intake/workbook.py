@@ -1,0 +1,258 @@
+"""Reads a city's quarterly workbook (.xlsx / .xls / .ods) into typed frames, one per contract sheet.
+
+python-calamine reads all three formats (formula cells give their cached values). For each contract
+sheet the header is the first row holding the contract's column names (titles, notes and merged
+cells above it are tolerated; header punctuation may be full- or half-width, with stray spaces).
+Cells are normalised by `intake.normalize`; a cell a person cannot read as the required type, or
+could read two ways, becomes an `error` finding naming the cell, and its value stays empty.
+Blank rows, repeated header rows, 合计 rows and signature/note lines under the table are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl.utils import get_column_letter
+
+from .. import contract
+from ..quality.catalogue import Catalogue, catalogue_path, load_catalogue
+from ..quality.findings import Finding
+from ..settings import get_settings
+from . import normalize as nz
+
+HEADER_SCAN_ROWS = 30  # titles and notes above the header are never longer than this
+# Rows under (or inside) the table that are not data: totals and the signature/notes block.
+_NON_DATA = re.compile(r"^(合计|总计|小计|注[::]|注$|说明|备注|填表|填报人|填报日期|单位负责人|统计负责人|审核人|联系电话|联系人)")
+
+_DTYPES = {
+    contract.NUMBER: "float64",
+    contract.INTEGER: "Int64",
+    contract.YEAR: "Int64",
+    contract.BOOL: "boolean",
+    contract.CODE: "object",
+    contract.TEXT: "object",
+    contract.ENUM: "object",
+}
+
+
+@dataclass
+class ParsedSubmission:
+    filename: str
+    city_code: str | None = None
+    year: int | None = None
+    quarter: int | None = None
+    ext: str | None = None
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    sheet_names: dict[str, str] = field(default_factory=dict)
+    header_rows: dict[str, int] = field(default_factory=dict)
+    column_letters: dict[str, dict[str, str]] = field(default_factory=dict)
+    headers_seen: dict[str, dict[str, str]] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    # Text above each header (titles, notes): the validator checks it does not name another city.
+    preambles: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def period(self) -> str | None:
+        return f"{self.year}Q{self.quarter}" if self.year and self.quarter else None
+
+    def header_of(self, sheet_key: str, name: str) -> str:
+        """The column's header as the submitter wrote it (the contract's if not seen)."""
+        seen = self.headers_seen.get(sheet_key, {})
+        return seen.get(name) or contract.SHEETS_BY_KEY[sheet_key].column(name).header
+
+    def letter_of(self, sheet_key: str, name: str) -> str | None:
+        return self.column_letters.get(sheet_key, {}).get(name)
+
+    def sheet_name_of(self, sheet_key: str) -> str:
+        return self.sheet_names.get(sheet_key) or contract.SHEETS_BY_KEY[sheet_key].name
+
+
+def _catalogue() -> Catalogue:
+    return load_catalogue(catalogue_path(get_settings().expectations_dir))
+
+
+def _parse_filename(parsed: ParsedSubmission, rules: Catalogue) -> None:
+    match = contract.FILENAME_RE.match(parsed.filename.strip())
+    if not match:
+        example = contract.submission_filename("330100", 2025, 2)
+        parsed.findings.append(rules["file.name"].finding(value=parsed.filename, filename=parsed.filename, example=example))
+        return
+    parsed.city_code = match["city"]
+    parsed.year = int(match["year"])
+    parsed.quarter = int(match["quarter"])
+    parsed.ext = match["ext"].lower()
+
+
+def _open(path: Path):
+    from python_calamine import CalamineWorkbook
+
+    return CalamineWorkbook.from_path(str(path))
+
+
+def _find_header(rows: list[list[Any]], sheet: contract.Sheet) -> tuple[int, dict[str, int]] | None:
+    """(row index, column name → column index) of the first row holding most of the headers."""
+    wanted = {nz.header_key(c.header): c.name for c in sheet.columns}
+    need = max(2, len(wanted) // 2)
+    for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        found: dict[str, int] = {}
+        for c, cell in enumerate(row):
+            name = wanted.get(nz.header_key(cell)) if isinstance(cell, str) else None
+            if name and name not in found:
+                found[name] = c
+        if len(found) >= need:
+            return r, found
+    return None
+
+
+def _unit_mismatches(row: list[Any], sheet: contract.Sheet, missing: list[str], used: set[int]) -> dict[str, int]:
+    """Missing columns whose base name is present with another unit: 工业总产值(元) for (万元)."""
+    by_base: dict[str, int] = {}
+    for c, cell in enumerate(row):
+        if c not in used and isinstance(cell, str) and nz.header_base(cell):
+            by_base.setdefault(nz.header_base(cell), c)
+    out = {}
+    for name in missing:
+        base = nz.header_base(sheet.column(name).header)
+        if base in by_base:
+            out[name] = by_base[base]
+    return out
+
+
+def _is_non_data(row: list[Any], sheet: contract.Sheet, cols: dict[str, int], header_keys: set[str]) -> bool:
+    values = [row[i] if i < len(row) else "" for i in cols.values()]
+    if all(nz.is_blank(v) for v in values):
+        return True  # spacer row (extra columns outside the contract do not make a row data)
+    texts = [nz.header_key(v) for v in values if isinstance(v, str) and not nz.is_blank(v)]
+    if texts and sum(t in header_keys for t in texts) >= max(2, len(texts) // 2):
+        return True  # the header repeated (e.g. on each printed page)
+    # A totals row or the signature/notes block: no key (or the text sits in the key column).
+    key = cols[sheet.key_columns[0]]
+    key_cell = row[key] if key < len(row) else ""
+    if nz.is_blank(key_cell) or (isinstance(key_cell, str) and _NON_DATA.match(nz.header_key(key_cell))):
+        return any(isinstance(v, str) and _NON_DATA.match(nz.header_key(v)) for v in row)
+    return False
+
+
+def _parse_sheet(
+    parsed: ParsedSubmission, sheet: contract.Sheet, actual_name: str, rows: list[list[Any]], rules: Catalogue
+) -> None:
+    found = _find_header(rows, sheet)
+    if found is None:
+        first = "、".join(c.header for c in sheet.columns[:3])
+        parsed.findings.append(
+            rules["sheet.no_header"].finding(sheet=actual_name, scan=HEADER_SCAN_ROWS, first_headers=first)
+        )
+        return
+    header_idx, cols = found
+    header_row = rows[header_idx]
+    missing = [c.name for c in sheet.columns if c.name not in cols]
+    if missing:
+        units = _unit_mismatches(header_row, sheet, missing, set(cols.values()))
+        for name in missing:
+            required = sheet.column(name).header
+            if name in units:
+                c = units[name]
+                parsed.findings.append(
+                    rules["column.unit"].finding(
+                        sheet=actual_name, row=header_idx + 1, header=str(header_row[c]).strip(),
+                        letter=get_column_letter(c + 1), required_header=required,
+                    )
+                )
+            else:
+                parsed.findings.append(
+                    rules["column.missing"].finding(sheet=actual_name, row=header_idx + 1, required_header=required)
+                )
+        return
+
+    parsed.sheet_names[sheet.key] = actual_name
+    parsed.header_rows[sheet.key] = header_idx + 1
+    parsed.column_letters[sheet.key] = {name: get_column_letter(c + 1) for name, c in cols.items()}
+    parsed.headers_seen[sheet.key] = {name: str(header_row[c]).strip() for name, c in cols.items()}
+    parsed.preambles[sheet.key] = " ".join(
+        str(v).strip() for row in rows[:header_idx] for v in row if isinstance(v, str) and v.strip()
+    )
+
+    header_keys = {nz.header_key(c.header) for c in sheet.columns}
+    # Before Q4 the annual sheet is optional: rows the template pre-filled (park code only) and
+    # nobody completed are not a submission of that park's annual data.
+    optional_rows = sheet.key == contract.PARK_ANNUAL.key and parsed.quarter in (1, 2, 3)
+    records: list[dict[str, Any]] = []
+    for r in range(header_idx + 1, len(rows)):
+        row = rows[r]
+        if _is_non_data(row, sheet, cols, header_keys):
+            continue
+        excel_row = r + 1
+        record: dict[str, Any] = {"source_row": excel_row}
+        row_findings = []
+        for col in sheet.columns:
+            c = cols[col.name]
+            raw = row[c] if c < len(row) else ""
+            cell = nz.parse_cell(col.kind, raw)
+            record[col.name] = cell.value
+            if cell.problem:
+                row_findings.append(
+                    rules[f"cell.{cell.problem}"].finding(
+                        sheet=actual_name, row=excel_row, header=parsed.headers_seen[sheet.key][col.name],
+                        letter=parsed.column_letters[sheet.key][col.name], value=nz.display(raw), unit=col.unit,
+                    )
+                )
+        if optional_rows and not row_findings and all(
+            record[c.name] is None for c in sheet.columns if c.name not in sheet.key_columns
+        ):
+            continue
+        parsed.findings.extend(row_findings)
+        records.append(record)
+
+    frame = pd.DataFrame.from_records(records, columns=["source_row"] + [c.name for c in sheet.columns])
+    frame["source_row"] = frame["source_row"].astype("int64")
+    for col in sheet.columns:
+        frame[col.name] = _typed(frame[col.name], col.kind)
+    parsed.frames[sheet.key] = frame
+    if frame.empty and "sheet.empty" in rules.by_id and sheet.key in rules["sheet.empty"].sheets:
+        parsed.findings.append(rules["sheet.empty"].finding(sheet=actual_name, row=header_idx + 1))
+
+
+def _typed(series: pd.Series, kind: str) -> pd.Series:
+    dtype = _DTYPES[kind]
+    if dtype == "object":
+        return series.astype(object).where(series.notna(), None)
+    if dtype == "float64":
+        return pd.to_numeric(series, errors="raise").astype("float64")
+    return series.astype(dtype)
+
+
+def parse_workbook(path: Path, *, filename: str | None = None) -> ParsedSubmission:
+    """Parse one submitted workbook; `filename` is the name it was submitted under."""
+    path = Path(path)
+    rules = _catalogue()
+    parsed = ParsedSubmission(filename=filename or path.name)
+    _parse_filename(parsed, rules)
+    try:
+        book = _open(path)
+        names = list(book.sheet_names)
+    except Exception as exc:  # calamine raises several types for corrupt or foreign files
+        parsed.findings.append(
+            rules["file.unreadable"].finding(filename=parsed.filename, detail=type(exc).__name__, value=parsed.filename)
+        )
+        return parsed
+    by_key = {nz.header_key(n): n for n in names}
+    for sheet in contract.SHEETS:
+        actual = by_key.get(nz.header_key(sheet.name))
+        if actual is None:
+            if sheet.key in rules["sheet.missing"].sheets:
+                present = "、".join(n for n in names) or "无"
+                parsed.findings.append(rules["sheet.missing"].finding(sheet=sheet.name, present=present))
+            continue
+        try:
+            rows = book.get_sheet_by_name(actual).to_python(skip_empty_area=False)
+        except Exception as exc:
+            parsed.findings.append(
+                rules["file.unreadable"].finding(filename=parsed.filename, detail=f"{actual}: {type(exc).__name__}")
+            )
+            continue
+        _parse_sheet(parsed, sheet, actual, rows, rules)
+    return parsed

@@ -1,0 +1,110 @@
+"""Build the static site and publish it with an atomic swap.
+
+Pages are generated into a fresh folder beside site/generated, `mkdocs build` (in-process, strict:
+any warning such as a broken link fails the build) writes into a fresh folder beside site/public,
+and only a complete build is renamed into place. A failed build leaves the last good site as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from mkdocs.exceptions import MkDocsException
+
+from ..settings import Settings
+from .pages import generate_pages, read_nav
+
+log = logging.getLogger(__name__)
+
+
+class PublishError(RuntimeError):
+    """The site could not be built; the previously published site is unchanged."""
+
+
+@contextlib.contextmanager
+def _env(name: str, value: str):
+    old = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old
+
+
+def build_site(mkdocs_yml: Path, docs_dir: Path, site_dir: Path, *, demo_data: bool, source_date_epoch: int) -> None:
+    """Run `mkdocs build` in-process on a generated docs tree.
+
+    The navigation is the generated one (docs_dir/.nav.yml) followed by the static entries of
+    mkdocs.yml's own `nav`. SOURCE_DATE_EPOCH is the data vintage, so the sitemap's dates and the
+    gzip header of sitemap.xml.gz depend on the data only."""
+    static_nav = (yaml.safe_load(mkdocs_yml.read_text(encoding="utf-8")) or {}).get("nav") or []
+    with _env("SOURCE_DATE_EPOCH", str(int(source_date_epoch))), _env("NO_MKDOCS_2_WARNING", "1"):
+        cfg = load_config(config_file=str(mkdocs_yml), docs_dir=str(docs_dir), site_dir=str(site_dir),
+                          nav=read_nav(docs_dir) + static_nav, strict=True)
+        cfg.extra["demo_data"] = bool(demo_data)
+        cfg.plugins.on_startup(command="build", dirty=False)
+        try:
+            build(cfg)
+        except MkDocsException as exc:  # Abort is also a SystemExit: never let it end the caller
+            raise PublishError(f"站点构建失败：{exc}") from exc
+        finally:
+            cfg.plugins.on_shutdown()
+
+
+def _swap_in(new: Path, target: Path) -> None:
+    """Put `new` at `target` with renames; the old tree is removed only after the new one is in."""
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".build-old-{target.name}-", dir=target.parent))
+        old.rmdir()
+        target.rename(old)
+    new.rename(target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _tree_stats(root: Path) -> tuple[int, int, int]:
+    files = [p for p in root.rglob("*") if p.is_file()]
+    return (sum(1 for p in files if p.suffix == ".html"), len(files), sum(p.stat().st_size for p in files))
+
+
+def publish_site(settings: Settings) -> dict:
+    """Generate pages from the warehouse, build, and swap the result into settings.site_public_dir."""
+    start = time.perf_counter()
+    generated, public = settings.site_generated_dir, settings.site_public_dir
+    generated.parent.mkdir(parents=True, exist_ok=True)
+    public.parent.mkdir(parents=True, exist_ok=True)
+    docs_tmp = Path(tempfile.mkdtemp(prefix=".build-generated-", dir=generated.parent))
+    site_tmp = Path(tempfile.mkdtemp(prefix=".build-public-", dir=public.parent))
+    for folder in (docs_tmp, site_tmp):  # mkdtemp makes 0700; a web server must read the site
+        folder.chmod(0o755)
+    try:
+        static_docs = settings.site_project_dir / "docs"
+        if static_docs.is_dir():
+            shutil.copytree(static_docs, docs_tmp, dirs_exist_ok=True)
+        counts = generate_pages(settings.warehouse_path, docs_tmp, demo_data=settings.demo_data)
+        build_site(settings.site_project_dir / "mkdocs.yml", docs_tmp, site_tmp,
+                   demo_data=settings.demo_data, source_date_epoch=counts["source_date_epoch"])
+        _swap_in(site_tmp, public)
+        _swap_in(docs_tmp, generated)
+    except BaseException:
+        shutil.rmtree(docs_tmp, ignore_errors=True)
+        shutil.rmtree(site_tmp, ignore_errors=True)
+        raise
+    html_pages, files, size = _tree_stats(public)
+    stats = {"pages": html_pages, "files": files, "bytes": size, "park_reports": counts["park_reports"],
+             "seconds": round(time.perf_counter() - start, 2)}
+    log.info("站点已发布：%s", stats)
+    return stats

@@ -1,0 +1,236 @@
+"""Rules GX has no natural expectation for: registry look-ups, check digits, cross-row sums and
+comparisons with the park's earlier accepted quarters. Each produces the same `Finding` records
+as the GX rules, with its id, severity, thresholds and message from the catalogue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .. import contract, uscc
+from ..intake import normalize as nz
+from ..intake.workbook import ParsedSubmission
+from .catalogue import Rule
+from .findings import Finding
+
+
+@dataclass
+class Context:
+    """What the rules need to know besides the workbook."""
+
+    city_code: str | None
+    city_name: str
+    year: int | None
+    quarter: int | None
+    parks: pd.DataFrame  # the registry: park_code, park_name, city_code, city_name
+    today: dt.date
+    received_at: dt.datetime | None = None
+    history: pd.DataFrame | None = None
+    city_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def city_parks(self) -> pd.DataFrame:
+        return self.parks[self.parks.city_code == self.city_code]
+
+    def park_name(self, code: str) -> str | None:
+        hit = self.parks.loc[self.parks.park_code == code, "park_name"]
+        return hit.iloc[0] if len(hit) else None
+
+    def park_city_name(self, code: str) -> str:
+        hit = self.parks.loc[self.parks.park_code == code, "city_name"]
+        return hit.iloc[0] if len(hit) else ""
+
+
+def _cell(rule: Rule, parsed: ParsedSubmission, sheet_key: str, row: int, name: str, value, **extra) -> Finding:
+    return rule.finding(
+        sheet=parsed.sheet_name_of(sheet_key),
+        row=row,
+        header=parsed.header_of(sheet_key, name),
+        letter=parsed.letter_of(sheet_key, name),
+        value=nz.display(value),
+        **extra,
+    )
+
+
+def uscc_check_digit(rule: Rule, parsed: ParsedSubmission, ctx: Context) -> list[Finding]:
+    frame = parsed.frames.get(contract.ENTERPRISE_QUARTER.key)
+    if frame is None:
+        return []
+    out = []
+    for row, code in zip(frame.source_row, frame.uscc):
+        if code is None or len(code) != uscc.LENGTH or any(ch not in uscc.ALPHABET for ch in code):
+            continue  # the format rule reports these
+        if not uscc.is_valid(code):
+            out.append(_cell(rule, parsed, "enterprise_quarter", row, "uscc", code, check_char=uscc.check_char(code[:17])))
+    return out
+
+
+def park_name(rule: Rule, parsed: ParsedSubmission, ctx: Context) -> list[Finding]:
+    out = []
+    for sheet_key in rule.sheets:
+        frame = parsed.frames.get(sheet_key)
+        if frame is None:
+            continue
+        for row, code, name in zip(frame.source_row, frame.park_code, frame.park_name):
+            registry = ctx.park_name(code) if code else None
+            if registry and name and nz.header_key(name) != nz.header_key(registry):
+                out.append(_cell(rule, parsed, sheet_key, row, "park_name", name, registry_name=registry, park_code=code))
+    return out
+
+
+def park_missing(rule: Rule, parsed: ParsedSubmission, ctx: Context) -> list[Finding]:
+    out = []
+    for sheet_key in rule.sheets:
+        frame = parsed.frames.get(sheet_key)
+        if frame is None or (sheet_key == contract.PARK_ANNUAL.key and ctx.quarter != 4):
+            continue
+        present = set(frame.park_code.dropna())
+        for code, name in zip(ctx.city_parks.park_code, ctx.city_parks.park_name):
+            if code not in present:
+                out.append(rule.finding(sheet=parsed.sheet_name_of(sheet_key), value=code, registry_name=name))
+    return out
+
+
+def _unit_of(col: contract.Column) -> str:
+    """The unit as the header writes it: 用电量(万千瓦时) → 万千瓦时."""
+    head = nz.nfkc(col.header)
+    return head[head.rfind("(") + 1 : -1] if head.endswith(")") else col.unit
+
+
+def _previous_period(year: int, quarter: int) -> tuple[int, int]:
+    return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+
+
+def _history_rows(ctx: Context, year: int, quarter: int) -> pd.DataFrame:
+    h = ctx.history
+    if h is None or h.empty:
+        return pd.DataFrame()
+    return h[(h.year == year) & (h.quarter == quarter)].drop_duplicates("park_code", keep="last").set_index("park_code")
+
+
+def _current_rows(parsed: ParsedSubmission):
+    frame = parsed.frames.get(contract.PARK_QUARTER.key)
+    if frame is None:
+        return []
+    return [(row, code, rec) for row, code, rec in zip(frame.source_row, frame.park_code, frame.to_dict("records")) if code]
+
+
+def scale_slip(rule: Rule, parsed: ParsedSubmission, ctx: Context) -> list[Finding]:
+    if not ctx.year or not ctx.quarter:
+        return []
+    py, pq = _previous_period(ctx.year, ctx.quarter)
+    prev = _history_rows(ctx, py, pq)
+    if prev.empty:
+        return []
+    scale, tol = float(rule.params["scale"]), float(rule.params["tolerance"])
+    prefix = rule.params["unit_prefix"]
+    cols = [c for c in (contract.PARK_QUARTER.column(n) for n in rule.columns_of("park_quarter")) if _unit_of(c).startswith(prefix)]
+    out = []
+    for row, code, rec in _current_rows(parsed):
+        if code not in prev.index:
+            continue
+        for col in cols:
+            cur, old = rec[col.name], prev.at[code, col.name]
+            if pd.isna(cur) or pd.isna(old) or cur <= 0 or old <= 0:
+                continue
+            ratio = cur / old
+            unit = _unit_of(col)
+            if scale / tol <= ratio <= scale * tol:
+                likely, direction = unit[len(prefix):], "1 万倍"
+            elif 1 / (scale * tol) <= ratio <= tol / scale:
+                likely, direction = "亿" + unit[len(prefix):], "万分之一"
+            else:
+                continue
+            out.append(
+                _cell(rule, parsed, "park_quarter", row, col.name, cur, prev_period=f"{py}Q{pq}",
+                      prev_value=nz.format_number(old), direction=direction, likely_unit=likely, unit=unit)
+            )
+    return out
+
+
+def qoq_change(rule: Rule, parsed: ParsedSubmission, ctx: Context) -> list[Finding]:
+    if not ctx.year or not ctx.quarter:
+        return []
+    py, pq = _previous_period(ctx.year, ctx.quarter)
+    prev = _history_rows(ctx, py, pq)
+    if prev.empty:
+        return []
+    limit = float(rule.params["max_change"])
+    out = []
+    for row, code, rec in _current_rows(parsed):
+        if code not in prev.index:
+            continue
+        for name in rule.columns_of("park_quarter"):
+            cur, old = rec[name], prev.at[code, name]
+            if pd.isna(cur) or pd.isna(old) or old <= 0:
+                continue
+            change = cur / old - 1
+            if abs(change) > limit:
+                out.append(
+                    _cell(rule, parsed, "park_quarter", row, name, cur, prev_period=f"{py}Q{pq}",
+                          prev_value=nz.format_number(old), change_pct=f"{change:+.1%}")
+                )
+    return out
+
+
+def looks_cumulative(rule: Rule, parsed: ParsedSubmission, ctx: Context) -> list[Finding]:
+    if not ctx.quarter or ctx.quarter < 2:
+        return []
+    earlier = [_history_rows(ctx, ctx.year, q) for q in range(1, ctx.quarter)]
+    if any(e.empty for e in earlier):
+        return []
+    tol = float(rule.params["tolerance"])
+    out = []
+    for row, code, rec in _current_rows(parsed):
+        if any(code not in e.index for e in earlier):
+            continue
+        for name in rule.columns_of("park_quarter"):
+            values = [e.at[code, name] for e in earlier]
+            cur = rec[name]
+            if pd.isna(cur) or any(pd.isna(v) for v in values):
+                continue
+            prior = float(sum(values))
+            typical = prior / len(values)
+            cumulative = prior + typical
+            if prior > 0 and abs(cur - cumulative) <= tol * cumulative:
+                out.append(
+                    _cell(rule, parsed, "park_quarter", row, name, cur,
+                          prior_sum=nz.format_number(prior), typical=nz.format_number(round(typical, 4)))
+                )
+    return out
+
+
+def enterprise_sum(rule: Rule, parsed: ParsedSubmission, ctx: Context) -> list[Finding]:
+    parks = parsed.frames.get(contract.PARK_QUARTER.key)
+    firms = parsed.frames.get(contract.ENTERPRISE_QUARTER.key)
+    if parks is None or firms is None or firms.empty:
+        return []
+    grouped = firms.dropna(subset=["park_code"]).groupby("park_code")["value_added"]
+    sums, counts = grouped.sum(min_count=1), grouped.count()
+    tol = float(rule.params["tolerance"])
+    out = []
+    for row, code, va in zip(parks.source_row, parks.park_code, parks.value_added):
+        if code not in sums.index or pd.isna(va) or pd.isna(sums[code]):
+            continue
+        limit = va * (1 + tol)
+        if sums[code] > limit:
+            out.append(
+                _cell(rule, parsed, "park_quarter", row, "value_added", va, park_code=code,
+                      enterprise_sum=nz.format_number(round(sums[code], 4)), n=int(counts[code]),
+                      limit=nz.format_number(round(limit, 4)))
+            )
+    return out
+
+
+RULES: dict[str, Callable[[Rule, ParsedSubmission, Context], list[Finding]]] = {
+    "uscc_check_digit": uscc_check_digit,
+    "park_name": park_name,
+    "park_missing": park_missing,
+    "scale_slip": scale_slip,
+    "qoq_change": qoq_change,
+    "looks_cumulative": looks_cumulative,
+    "enterprise_sum": enterprise_sum,
+}

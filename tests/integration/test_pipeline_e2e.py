@@ -1,0 +1,138 @@
+"""End to end: demo workbooks in city drop folders → one Dagster run → feedback, marts, public site.
+
+One small demo province (three cities, one year, with the generator's injected errors) is built
+once for the module; every test reads what that real run produced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from greenpark.dagster_home import ensure_dagster_home
+from greenpark.definitions import build_definitions
+from greenpark.demo.generator import generate
+from greenpark.settings import get_settings
+
+pytestmark = pytest.mark.e2e
+YEAR = 2025
+
+
+def _site_digest(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def province(tmp_path_factory: pytest.TempPathFactory):
+    workdir = tmp_path_factory.mktemp("province")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GREENPARK_WORKDIR", str(workdir))
+        mp.setenv("GREENPARK_TODAY", "2026-03-01")
+        for var in ("DAGSTER_HOME", "GREENPARK_WAREHOUSE", "GREENPARK_SITE_DIR"):
+            mp.delenv(var, raising=False)
+        settings = get_settings()
+        manifest = generate(settings.inbox_dir, size="demo", years=(YEAR,), settings=settings)
+        injected = [e for e in manifest["injected_errors"] if f"_{YEAR}Q" in e["file"]]
+        keep = {e["file"].split("/")[0] for e in injected} | {"330900"}  # + 舟山市, a clean small city
+        for city_dir in settings.inbox_dir.iterdir():
+            if city_dir.name not in keep:
+                for f in city_dir.iterdir():
+                    f.unlink()
+                city_dir.rmdir()
+        ensure_dagster_home(settings)
+        with dg.DagsterInstance.get() as instance:
+            job = build_definitions(settings).resolve_job_def("greenpark_pipeline")
+            first = job.execute_in_process(instance=instance, raise_on_error=False)
+            site_first = _site_digest(settings.site_public_dir)
+            second = job.execute_in_process(instance=instance, raise_on_error=False)
+            checks = instance.get_latest_asset_check_evaluation_record(
+                dg.AssetCheckKey(dg.AssetKey("core_accepted_submissions"), "submission_rules")
+            )
+        yield {
+            "settings": settings,
+            "manifest": manifest,
+            "injected": injected,
+            "cities": sorted(keep),
+            "first": first,
+            "second": second,
+            "site_first": site_first,
+            "check": checks,
+        }
+
+
+def _warehouse(settings):
+    return duckdb.connect(str(settings.warehouse_path), read_only=True)
+
+
+def test_the_dagster_run_succeeds_and_is_idempotent(province):
+    assert province["first"].success
+    assert province["second"].success
+    with _warehouse(province["settings"]) as con:
+        n_files = sum(1 for _ in province["settings"].inbox_dir.rglob("*.*"))
+        # The second run found the same bytes: no new versions.
+        assert con.execute("SELECT count(*) FROM submission_versions").fetchall()[0][0] == n_files
+
+
+def test_feedback_names_the_exact_cell_of_every_injected_error(province):
+    settings = province["settings"]
+    assert province["injected"], "the demo must inject errors into the year under test"
+    for err in province["injected"]:
+        city = err["file"].split("/")[0]
+        filename = err["file"].split("/")[-1]
+        packages = [json.loads(p.read_text(encoding="utf-8")) for p in (settings.outbox_dir / city).glob("*.json")]
+        (package,) = [p for p in packages if p["version"]["filename"] == filename]
+        cells = {(f["sheet"], f["excel_row"], f["column_header"]) for f in package["findings"]}
+        assert (err["sheet"], err["excel_row"], err["column_header"]) in cells, err
+        html = (settings.outbox_dir / city / f"{package['version']['version_id']}.html").read_text(encoding="utf-8")
+        assert err["sheet"] in html and str(err["excel_row"]) in html
+
+
+def test_rejected_versions_load_nothing_and_accepted_ones_are_in_force(province):
+    with _warehouse(province["settings"]) as con:
+        rejected = con.execute("SELECT version_id FROM submission_versions WHERE n_error > 0 OR n_fatal > 0").fetchall()
+        expected_rejections = {e["file"] for e in province["injected"] if e["severity"] == "error"}
+        assert len(rejected) == len(expected_rejections) > 0
+        leaked = con.execute(
+            "SELECT count(*) FROM raw_park_quarter JOIN submission_versions USING (version_id) "
+            "WHERE submission_versions.n_error > 0 OR submission_versions.n_fatal > 0"
+        ).fetchall()[0][0]
+        assert leaked == 0
+        not_in_force = con.execute(
+            "SELECT count(*) FROM submission_versions WHERE status IN ('已接收', '已接收但有警告') AND NOT in_force"
+        ).fetchall()[0][0]
+        assert not_in_force == 0
+    check = province["check"]
+    assert check is not None and not check.event.asset_check_evaluation_data.passed  # errors were flagged
+
+
+def test_marts_cover_every_park_of_the_cities(province):
+    settings = province["settings"]
+    with _warehouse(settings) as con:
+        parks = con.execute(
+            "SELECT count(*) FROM dim_park WHERE city_code IN (SELECT unnest(?))", [province["cities"]]
+        ).fetchall()[0][0]
+        evaluated = con.execute("SELECT count(*) FROM fct_park_evaluation WHERE year = ?", [YEAR]).fetchall()[0][0]
+        indicators = con.execute("SELECT count(DISTINCT indicator_id) FROM fct_park_indicators").fetchall()[0][0]
+    assert evaluated == parks > 0
+    assert indicators == 35
+
+
+def test_site_has_a_report_per_park_year_says_demo_and_rebuilds_byte_identical(province):
+    settings = province["settings"]
+    with _warehouse(settings) as con:
+        codes = [r[0] for r in con.execute("SELECT park_code FROM fct_park_evaluation WHERE year = ?", [YEAR]).fetchall()]
+    html = {p: p.read_text(encoding="utf-8") for p in settings.site_public_dir.rglob("*.html")}
+    for code in codes:
+        reports = [t for p, t in html.items() if code in str(p) and str(YEAR) in str(p)]
+        assert reports, f"no report page for {code} {YEAR}"
+        assert "示例数据" in reports[0]
+    assert province["site_first"] == _site_digest(settings.site_public_dir)

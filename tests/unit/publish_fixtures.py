@@ -1,0 +1,332 @@
+"""A synthetic warehouse holding the mart, dim and seed tables the site reads (interface doc).
+
+The publish tests and local development build the site from this file while the real marts are
+written elsewhere. Values are deterministic (seeded RNG) and plausible, for 6 parks × 2024–2025.
+It also holds confidential canaries (enterprise names and USCCs in raw_enterprise_quarter and
+fct_enterprise_mujun) so the confidentiality test fails if publishing ever reads them, and one
+park whose name is hostile markup / a spreadsheet formula, to prove escaping.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from greenpark import contract, uscc
+from greenpark.settings import REPO_ROOT
+
+YEARS = (2024, 2025)
+DATA_PARKS = ("3301-01", "3301-02", "3301-03", "3301-51", "3302-01", "3302-02")
+HOSTILE_PARK_CODE = "3301-51"
+HOSTILE_PARK_NAME = "=示例园区51<script>alert('x')</script>&|*"
+ENTERPRISE_NAMES = ("示例保密企业甲有限公司", "示例保密企业乙股份有限公司", "示例保密企业丙制造厂")
+
+DIMENSIONS = (
+    ("EG", "能源利用绿色化", 20),
+    ("RG", "资源利用绿色化", 20),
+    ("IG", "基础设施绿色化", 15),
+    ("CG", "产业技术绿色化", 15),
+    ("HG", "生态环境绿色化", 20),
+    ("MG", "运行管理绿色化", 10),
+)
+
+# id, name, unit, formula, direction, baseline, leading, weight (indicators.md)
+INDICATORS = (
+    ("EG01", "单位工业增加值综合能耗", "tce/万元", "energy_tce / value_added", "lower", 0.50, 0.20, 6),
+    ("EG02", "单位工业增加值二氧化碳排放量", "tCO2/万元", "co2 / value_added", "lower", 1.20, 0.50, 6),
+    ("EG03", "可再生能源电力占比", "%", "renewable_electricity / electricity", "higher", 5, 20, 4),
+    ("EG04", "余热余压回收利用量占综合能耗比例", "%", "waste_heat_recovered × 0.03412 / energy_tce", "higher", 2, 10, 2),
+    ("EG05", "重点企业节能诊断覆盖率", "%", "energy_diagnosed / key_enterprises", "higher", 50, 100, 2),
+    ("RG01", "单位工业增加值新鲜水耗", "m³/万元", "fresh_water × 10⁴ / value_added", "lower", 8, 4, 4),
+    ("RG02", "工业用水重复利用率", "%", "reused / (reused + fresh)", "higher", 85, 95, 3),
+    ("RG03", "中水回用率", "%", "reclaimed / (reclaimed + wastewater)", "higher", 10, 30, 2),
+    ("RG04", "水资源产出率", "元/m³", "value_added / fresh_water", "higher", 1250, 2500, 2),
+    ("RG05", "亩均工业增加值", "万元/亩", "value_added / land_mu", "higher", 100, 300, 3),
+    ("RG06", "亩均税收", "万元/亩", "tax / land_mu", "higher", 20, 60, 2),
+    ("RG07", "一般工业固体废物综合利用率", "%", "min(utilised / generated, 1)", "higher", 90, 98, 2),
+    ("RG08", "单位工业增加值固体废物产生量", "t/万元", "solid_waste / value_added", "lower", 0.10, 0.03, 2),
+    ("IG01", "污水集中处理设施", "是/否", "", None, None, None, 3),
+    ("IG02", "污水零直排区建成", "是/否", "", None, None, None, 3),
+    ("IG03", "新建建筑中绿色建筑比例", "%", "green_building_area / new_building_area", "higher", 30, 100, 4),
+    ("IG04", "节能与新能源公交车比例", "%", "nev_buses / buses", "higher", 50, 100, 3),
+    ("IG05", "单位面积光伏装机容量", "MW/km²", "pv_capacity_mw / (area_ha / 100)", "higher", 1, 5, 2),
+    ("CG01", "高新技术产业产值占比", "%", "hightech_output / gross_output", "higher", 40, 70, 6),
+    ("CG02", "绿色产业产值占比", "%", "green_output / gross_output", "higher", 10, 30, 5),
+    ("CG03", "人均工业增加值", "万元/人", "value_added / employees", "higher", 20, 50, 4),
+    ("HG01", "单位工业增加值化学需氧量排放量", "kg/万元", "cod × 1000 / value_added", "lower", 0.50, 0.10, 3),
+    ("HG02", "单位工业增加值氨氮排放量", "kg/万元", "nh3n × 1000 / value_added", "lower", 0.05, 0.01, 2),
+    ("HG03", "单位工业增加值二氧化硫排放量", "kg/万元", "so2 × 1000 / value_added", "lower", 0.50, 0.10, 2),
+    ("HG04", "单位工业增加值氮氧化物排放量", "kg/万元", "nox × 1000 / value_added", "lower", 0.50, 0.10, 2),
+    ("HG05", "危险废物利用处置率", "%", "min(treated / generated, 1)", "higher", 95, 100, 3),
+    ("HG06", "重点企业清洁生产审核实施率", "%", "clean_production_audited / key_enterprises", "higher", 60, 100, 3),
+    ("HG07", "绿化覆盖率", "%", "green_area_ha / area_ha", "higher", 15, 30, 3),
+    ("HG08", "环境质量监测覆盖", "项", "count of air/soil/groundwater monitoring", "higher", 1, 3, 2),
+    ("MG01", "能耗在线监测平台", "是/否", "", None, None, None, 2),
+    ("MG02", "环境监测管理平台", "是/否", "", None, None, None, 2),
+    ("MG03", "五年内编制发展规划", "是/否", "year − plan_year ≤ 5", None, None, None, 2),
+    ("MG04", "绿色低碳标准体系", "是/否", "", None, None, None, 1),
+    ("MG05", "发布年度绿色低碳发展报告", "是/否", "", None, None, None, 2),
+    ("MG06", "局域网定期发布信息", "是/否", "", None, None, None, 1),
+)
+
+_GB = "GB/T 2589-2020 附录; 省级温室气体清单编制指南"
+ENERGY_FACTORS = (
+    ("raw_coal", "原煤", "t", 0.7143, 1.9003, _GB, 2020, None),
+    ("natural_gas", "天然气", "万m³", 12.143, 21.650, _GB, 2020, None),
+    ("fuel_oil", "燃料油", "t", 1.4286, 3.1705, _GB, 2020, None),
+    ("diesel", "柴油", "t", 1.4571, 3.0959, _GB, 2020, None),
+    ("gasoline", "汽油", "t", 1.4714, 2.9251, _GB, 2020, None),
+    ("lpg", "液化石油气", "t", 1.7143, 3.1013, _GB, 2020, None),
+    ("heat", "热力", "GJ", 0.03412, 0.11, _GB, 2020, None),
+    ("electricity", "电力", "万kWh", 1.229, None, "当量值; 排放因子见电网排放因子表", 2020, None),
+)
+GRID_FACTORS = ((2022, 0.5366, "生态环境部公告 2022"), (2023, 0.5306, "生态环境部公告 2023"))
+DESIGNATIONS = {"3301-01": (2022, None), "3301-02": (2023, None), "3302-01": (2022, 2025), "3302-02": (2025, None)}
+
+
+def _score(value, baseline, leading, weight, is_boolean):
+    if value is None:
+        return 0.0
+    if is_boolean:
+        return float(weight) if value >= 1 else 0.0
+    frac = (value - baseline) / (leading - baseline)
+    return round(weight * min(max(frac, 0.0), 1.0), 4)
+
+
+def _quarter_facts(rng: random.Random, code: str, year: int) -> list[dict]:
+    size = 1 + (int(code[-2:]) % 5)
+    rows = []
+    for q in range(1, 5):
+        va = round(size * rng.uniform(180_000, 260_000) * (1.04 if year == 2025 else 1.0), 1)
+        energy = round(va * rng.uniform(0.22, 0.45), 1)
+        co2 = round(energy * rng.uniform(2.1, 2.6), 1)
+        water = round(va * rng.uniform(4.5, 8.5) / 1e4, 3)
+        waste = round(va * rng.uniform(0.03, 0.09), 1)
+        rows.append(dict(quarter=q, value_added_wan_yuan=va, energy_tce=energy, co2_t=co2,
+                         fresh_water_wan_m3=water, solid_waste_t=waste))
+    return rows
+
+
+def _with_intensities(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.copy()
+    va = df["value_added_wan_yuan"]
+    df["energy_intensity_tce_per_wan_yuan"] = df["energy_tce"] / va
+    df["co2_intensity_t_per_wan_yuan"] = df["co2_t"] / va
+    df["water_intensity_m3_per_wan_yuan"] = df["fresh_water_wan_m3"] * 1e4 / va
+    df["solid_waste_intensity_t_per_wan_yuan"] = df["solid_waste_t"] / va
+    return df
+
+
+def _dim_park() -> pd.DataFrame:
+    parks = pd.read_csv(REPO_ROOT / "dbt_project" / "seeds" / "park_registry.csv", dtype=str)
+    hostile = {"park_code": HOSTILE_PARK_CODE, "park_name": HOSTILE_PARK_NAME, "city_code": "330100",
+               "city_name": "杭州市", "level": "省级", "park_type": "经济开发区"}
+    parks = pd.concat([parks, pd.DataFrame([hostile])], ignore_index=True).sort_values("park_code")
+    batch = {k: v[0] for k, v in DESIGNATIONS.items()}
+    revoked = {k: v[1] for k, v in DESIGNATIONS.items()}
+    parks["designation_batch_year"] = parks.park_code.map(batch).astype("Int64")
+    parks["revoked_year"] = parks.park_code.map(revoked).astype("Int64")
+    parks["designation_status"] = [
+        "已撤销" if pd.notna(r) else ("已认定" if pd.notna(b) else "未认定")
+        for b, r in zip(parks.designation_batch_year, parks.revoked_year)
+    ]
+    return parks.reset_index(drop=True)
+
+
+def build_fixture_warehouse(path: Path) -> Path:
+    """Write the fixture DuckDB file at `path` (replacing it) and return the path."""
+    rng = random.Random(20250601)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    parks = _dim_park()
+    city_of = dict(zip(parks.park_code, parks.city_code))
+    level_of = dict(zip(parks.park_code, parks.level))
+
+    dim_indicator = pd.DataFrame(
+        [
+            dict(indicator_id=i, indicator_name=n, dimension_code=i[:2],
+                 dimension_name=dict((d[0], d[1]) for d in DIMENSIONS)[i[:2]], unit=u,
+                 formula_text=f or None, direction=d, baseline=b, leading=lv, weight=float(w),
+                 is_boolean=(u == "是/否"), source="示例")
+            for i, n, u, f, d, b, lv, w in INDICATORS
+        ]
+    )
+
+    quarter_rows, indicator_rows, eval_rows, mujun_rows = [], [], [], []
+    for year in YEARS:
+        for code in DATA_PARKS:
+            city = city_of[code]
+            quarters = _quarter_facts(rng, code, year)
+            n_quarters = 3 if (code == HOSTILE_PARK_CODE and year == 2025) else 4
+            versions = []
+            for q in quarters[:n_quarters]:
+                vno = 2 if (q["quarter"] == 2 and year == 2025) else 1
+                vid = f"{city}-{year}Q{q['quarter']}-v{vno}"
+                versions.append(vid)
+                quarter_rows.append(dict(park_code=code, year=year, version_id=vid, **q))
+            version_ids = ",".join(versions)
+            quality = 0.66 + 0.08 * (DATA_PARKS.index(code) % 4) + (0.05 if year == 2025 else 0.0)
+            for ind in INDICATORS:
+                iid, _, unit, _, direction, baseline, leading, weight = ind
+                is_bool = unit == "是/否"
+                if code == "3302-02" and iid in ("RG03", "IG05"):
+                    value = None  # 缺报
+                elif is_bool:
+                    value = 1.0 if rng.random() < 0.85 else 0.0
+                elif iid == "HG06":
+                    value = 100.0 if rng.random() < 0.7 else round(rng.uniform(70, 95), 1)
+                else:  # achievement between baseline (0) and leading (1), better parks reach further
+                    frac = rng.uniform(quality - 0.35, quality + 0.35)
+                    value = max(round(baseline + frac * (leading - baseline), 4), 0.0)
+                    if unit == "%":
+                        value = min(value, 100.0)
+                indicator_rows.append(dict(
+                    park_code=code, year=year, indicator_id=iid, value=value, unit=unit,
+                    score_points=_score(value, baseline, leading, weight, is_bool), weight=float(weight),
+                    is_missing=value is None, source_version_ids=version_ids))
+            mujun_counts = {"A": rng.randint(0, 9), "B": rng.randint(5, 30), "C": rng.randint(2, 12), "D": rng.randint(0, 4)}
+            total = sum(mujun_counts.values())
+            for cls, n in mujun_counts.items():
+                suppressed = n < 3
+                mujun_rows.append(dict(park_code=code, year=year, mujun_class=cls,
+                                       n_enterprises=None if suppressed else n,
+                                       share_pct=None if suppressed else round(100 * n / total, 1),
+                                       is_suppressed=suppressed))
+            eval_rows.append(dict(park_code=code, year=year, quarters_accepted=n_quarters,
+                                  source_version_ids=version_ids, city_code=city))
+
+    ind = pd.DataFrame(indicator_rows)
+    medians = ind.groupby(["year", "indicator_id"])["value"].median().rename("peer_median_value")
+    ind = ind.join(medians, on=["year", "indicator_id"])
+    ind = ind[["park_code", "year", "indicator_id", "value", "unit", "score_points", "weight", "is_missing",
+               "peer_median_value", "source_version_ids"]]
+
+    dim_scores = ind.assign(dim=ind.indicator_id.str[:2]).pivot_table(
+        index=["park_code", "year"], columns="dim", values="score_points", aggfunc="sum")
+    evaluation = []
+    for row in eval_rows:
+        key = (row["park_code"], row["year"])
+        scores = {f"score_{d.lower()}": round(float(dim_scores.loc[key, d]), 2) for d, _, _ in DIMENSIONS}
+        total = round(sum(scores.values()), 2)
+        hg06 = ind[(ind.park_code == key[0]) & (ind.year == key[1]) & (ind.indicator_id == "HG06")].value.iloc[0]
+        b1 = level_of[key[0]] in ("国家级", "省级")
+        b2 = not (key == ("3302-02", 2025))
+        b3 = row["quarters_accepted"] == 4
+        b4 = hg06 is not None and hg06 >= 100
+        failed = [t for ok, t in ((b1, "B1 园区级别"), (b2, "B2 重大安全环境事件"), (b3, "B3 四个季度数据"),
+                                  (b4, "B4 清洁生产审核实施率")) if not ok]
+        necessary = not failed
+        evaluation.append(dict(
+            park_code=key[0], year=key[1], **scores, total_score=total, b1_level_ok=b1, b2_no_incidents=b2,
+            b3_four_quarters=b3, b4_clean_production=b4, necessary_conditions_met=necessary,
+            failed_conditions_zh="、".join(failed) or None, is_compliant=necessary and total >= 80,
+            quarters_accepted=row["quarters_accepted"], source_version_ids=row["source_version_ids"],
+            city_code=row["city_code"]))
+    ev = pd.DataFrame(evaluation)
+    ev["rank_in_province"] = ev.groupby("year").total_score.rank(ascending=False, method="min").astype(int)
+    ev["rank_in_city"] = ev.groupby(["year", "city_code"]).total_score.rank(ascending=False, method="min").astype(int)
+    ev = ev.drop(columns="city_code")
+
+    pq = _with_intensities(pd.DataFrame(quarter_rows))
+    flows = ["value_added_wan_yuan", "energy_tce", "co2_t", "fresh_water_wan_m3", "solid_waste_t"]
+    with_city = pq.merge(parks[["park_code", "city_code", "city_name"]], on="park_code")
+    city_year = with_city.groupby(["city_code", "city_name", "year"], as_index=False).agg(
+        n_parks=("park_code", "nunique"), **{f: (f, "sum") for f in flows})
+    city_year = _with_intensities(city_year)
+    province_year = _with_intensities(with_city.groupby("year", as_index=False).agg(
+        n_parks=("park_code", "nunique"), **{f: (f, "sum") for f in flows}))
+
+    wide = ev[["park_code", "year", "total_score", "is_compliant"]].merge(
+        ind.pivot_table(index=["park_code", "year"], columns="indicator_id", values="value").reset_index(),
+        on=["park_code", "year"])
+
+    targets = []
+    for year in YEARS:
+        designated = int(((parks.designation_batch_year <= year) &
+                          (parks.revoked_year.isna() | (parks.revoked_year > year))).sum())
+        targets.append(dict(year=year, target_id="T1", target_name="省级绿色低碳工业园区认定数量",
+                            actual_value=float(designated), target_value=50.0, unit="个",
+                            progress_pct=round(100 * designated / 50, 1), note_zh="2025 年目标 50 个"))
+        targets.append(dict(year=year, target_id="T2", target_name="省级以上园区循环化改造实施比例",
+                            actual_value=62.0 + 8 * (year - 2024), target_value=100.0, unit="%",
+                            progress_pct=62.0 + 8 * (year - 2024), note_zh="实施中或已完成的园区占比"))
+        energy_drop = round(province_year.set_index("year").energy_intensity_tce_per_wan_yuan[year] / 0.42 * 100 - 100, 1)
+        targets.append(dict(year=year, target_id="T3", target_name="全省园区单位工业增加值能耗较2021年变化",
+                            actual_value=energy_drop, target_value=-15.0, unit="%",
+                            progress_pct=round(max(0.0, min(100.0, 100 * energy_drop / -15.0)), 1),
+                            note_zh="2021 年基准为示例值"))
+
+    dm = []
+    for r in ev.itertuples():
+        batch = parks.set_index("park_code").designation_batch_year.get(r.park_code)
+        if pd.notna(batch) and r.year == int(batch) + 3:
+            dm.append((r.park_code, r.year, "REVIEW_DUE", "复查到期", f"{int(batch)} 年认定,满三年应复查"))
+        if r.total_score < 70:
+            dm.append((r.park_code, r.year, "WARNING", "预警", f"综合评价得分 {r.total_score:.1f} 分,低于 70 分"))
+        if r.total_score < 60 or not r.b2_no_incidents:
+            dm.append((r.park_code, r.year, "REVOKE", "建议撤销认定",
+                       "发生重大安全环境事件" if not r.b2_no_incidents else f"综合评价得分 {r.total_score:.1f} 分,低于 60 分"))
+    dm.append(("3301-03", 2025, "SITE_CHECK", "建议现场核查", "EG01 被后续版本修订超过 20%"))
+    fct_dm = pd.DataFrame(dm, columns=["park_code", "year", "flag_code", "flag_zh", "reason_zh"])
+
+    revisions = pd.DataFrame([
+        dict(park_code="3301-03", year=2025, indicator_id="EG01", old_value=0.31, new_value=0.39,
+             old_version_ids="330100-2025Q2-v1", new_version_ids="330100-2025Q2-v2", change_pct=25.8),
+        dict(park_code="3302-01", year=2025, indicator_id="RG02", old_value=90.2, new_value=91.0,
+             old_version_ids="330200-2025Q2-v1", new_version_ids="330200-2025Q2-v2", change_pct=0.9),
+    ])
+
+    # Confidential canaries: publishing must never read these.
+    ent_rows = []
+    for i, name in enumerate(ENTERPRISE_NAMES):
+        first17 = f"91330100MA2{i:06d}"[:17]
+        ent_rows.append(dict(uscc=first17 + uscc.check_char(first17), enterprise_name=name, park_code="3301-01"))
+
+    con = duckdb.connect(str(path))
+    try:
+        frames = {
+            "dim_park": parks, "dim_indicator": dim_indicator, "fct_park_indicators": ind,
+            "fct_park_evaluation": ev, "fct_park_quarter": pq, "fct_park_year_wide": wide,
+            "fct_city_year": city_year, "fct_province_year": province_year,
+            "fct_targets": pd.DataFrame(targets), "fct_dynamic_management": fct_dm,
+            "fct_revisions": revisions, "fct_park_mujun_public": pd.DataFrame(mujun_rows),
+            "energy_factors": pd.DataFrame(ENERGY_FACTORS, columns=[
+                "carrier", "carrier_zh", "unit", "tce_per_unit", "tco2_per_unit", "source",
+                "valid_from_year", "valid_to_year"]).astype({"valid_to_year": "Int64"}),
+            "grid_emission_factors": pd.DataFrame(GRID_FACTORS, columns=["year", "tco2_per_mwh", "source"]),
+            "dimensions": pd.DataFrame(DIMENSIONS, columns=["dimension_code", "dimension_name", "max_points"]),
+            "fct_enterprise_mujun": pd.DataFrame([dict(uscc=e["uscc"], enterprise_name=e["enterprise_name"],
+                                                       park_code=e["park_code"], year=2025, mujun_class="A")
+                                                  for e in ent_rows]),
+        }
+        for name, frame in frames.items():
+            con.register("frame", frame)
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
+            con.unregister("frame")
+        con.execute(contract.raw_table_ddl(contract.ENTERPRISE_QUARTER))
+        for e in ent_rows:
+            con.execute("INSERT INTO raw_enterprise_quarter (version_id, city_code, year, quarter, source_row, uscc, "
+                        "enterprise_name, park_code) VALUES ('330100-2025Q1-v1', '330100', 2025, 1, 5, ?, ?, ?)",
+                        [e["uscc"], e["enterprise_name"], e["park_code"]])
+    finally:
+        con.close()
+    return path
+
+
+def confidential_strings(path: Path) -> set[str]:
+    """Every enterprise name and USCC held in the warehouse's confidential tables."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        rows = con.execute("SELECT uscc, enterprise_name FROM raw_enterprise_quarter "
+                           "UNION SELECT uscc, enterprise_name FROM fct_enterprise_mujun").fetchall()
+    finally:
+        con.close()
+    return {v for row in rows for v in row if v}
+
+
+if __name__ == "__main__":  # manual use: python tests/unit/publish_fixtures.py OUT.duckdb
+    import sys
+
+    print(build_fixture_warehouse(Path(sys.argv[1])))

@@ -1,0 +1,93 @@
+"""Loading: only accepted versions reach the raw tables; the last accepted version stays in force."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from greenpark.contract import PARK_QUARTER
+from greenpark.intake.archive import pull_all
+from greenpark.intake.warehouse import connect, pending_versions, record_outcome
+from greenpark.quality.findings import (
+    STATUS_ACCEPTED,
+    STATUS_ACCEPTED_WITH_WARNINGS,
+    STATUS_REJECTED,
+    Finding,
+)
+from greenpark.registry import City
+from greenpark.settings import get_settings
+
+def _frames(value_added: float) -> dict[str, pd.DataFrame]:
+    row = {c.name: None for c in PARK_QUARTER.columns}
+    row.update(park_code="3301-01", park_name="杭州经济技术开发区", value_added=value_added, employees=10)
+    frame = pd.DataFrame([{"source_row": 3, **row}])
+    frame["employees"] = frame["employees"].astype("Int64")
+    return {"park_quarter": frame}
+
+
+@pytest.fixture
+def con(workdir: Path):
+    (workdir / "sources" / "inbox" / "330100").mkdir(parents=True)
+    with connect(get_settings().warehouse_path) as con:
+        yield con
+
+
+def _submit(con, content: bytes) -> str:
+    drop = get_settings().inbox_dir / "330100"
+    (drop / "330100_2025Q2.xlsx").write_bytes(content)
+    city = City(code="330100", name="杭州市", drop_url=str(drop))
+    (pulled,) = [p for p in pull_all(con, get_settings().archive_dir, [city]) if p.is_new]
+    return pulled.version_id
+
+
+def _state(con):
+    versions = con.execute(
+        "SELECT version_id, status, in_force, n_error FROM submission_versions ORDER BY version_id"
+    ).fetchall()
+    loaded = con.execute("SELECT version_id, value_added FROM raw_park_quarter ORDER BY version_id").fetchall()
+    return versions, loaded
+
+
+def test_accepted_then_rejected_then_corrected(con):
+    error = Finding("PQ-NONNEG", "error", "用电量不能为负数", sheet="园区季度指标", excel_row=3)
+    warning = Finding("PQ-QOQ", "warning", "环比变化超过 50%", sheet="园区季度指标", excel_row=3)
+
+    v1 = _submit(con, b"v1")
+    record_outcome(con, v1, STATUS_ACCEPTED, [], _frames(100.0))
+    v2 = _submit(con, b"v2 with a wrong cell")
+    record_outcome(con, v2, STATUS_REJECTED, [error], None)
+    versions, loaded = _state(con)
+    assert versions == [(v1, STATUS_ACCEPTED, True, 0), (v2, STATUS_REJECTED, False, 1)]
+    assert loaded == [(v1, 100.0)]  # the rejected version loaded nothing; v1 stays in force
+
+    v3 = _submit(con, b"v3 corrected")
+    record_outcome(con, v3, STATUS_ACCEPTED_WITH_WARNINGS, [warning], _frames(120.0))
+    versions, loaded = _state(con)
+    assert [(v, f) for v, _, f, _ in versions] == [(v1, False), (v2, False), (v3, True)]
+    # Earlier accepted rows stay for the revisions mart; staging reads only the version in force.
+    assert loaded == [(v1, 100.0), (v3, 120.0)]
+    assert con.execute("SELECT rule_id FROM validation_findings ORDER BY rule_id").fetchall() == [
+        ("PQ-NONNEG",),
+        ("PQ-QOQ",),
+    ]
+    assert pending_versions(con).empty
+
+
+def test_recording_twice_is_idempotent(con):
+    v1 = _submit(con, b"v1")
+    record_outcome(con, v1, STATUS_ACCEPTED, [], _frames(100.0))
+    record_outcome(con, v1, STATUS_ACCEPTED, [], _frames(100.0))
+    _, loaded = _state(con)
+    assert loaded == [(v1, 100.0)]
+
+
+def test_a_failed_load_leaves_nothing_half_written(con):
+    v1 = _submit(con, b"v1")
+    bad = _frames(100.0)
+    bad["park_quarter"]["value_added"] = ["not a number"]
+    with pytest.raises(Exception):
+        record_outcome(con, v1, STATUS_ACCEPTED, [], bad)
+    versions, loaded = _state(con)
+    assert versions == [(v1, "待处理", False, None)] and loaded == []

@@ -1,0 +1,254 @@
+"""The public site built for real (generate pages + mkdocs build + swap) from the fixture warehouse."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import duckdb
+import jieba
+import openpyxl
+import pyarrow.parquet as pq
+import pytest
+from greenpark import uscc
+from greenpark.publish import site as site_module
+from greenpark.publish.site import PublishError, publish_site
+from greenpark.settings import REPO_ROOT, Settings
+from publish_fixtures import HOSTILE_PARK_CODE, HOSTILE_PARK_NAME, build_fixture_warehouse, confidential_strings
+
+
+def _settings(workdir: Path, repo_root: Path = REPO_ROOT) -> Settings:
+    return Settings(repo_root=repo_root, workdir=workdir)
+
+
+def _hashes(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory):
+    """Two independent publishes (work dirs A and B) from identical fixture warehouses."""
+    out = {}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GREENPARK_DEMO_DATA", "1")
+        mp.delenv("GREENPARK_WAREHOUSE", raising=False)
+        mp.delenv("GREENPARK_SITE_DIR", raising=False)
+        for key in ("a", "b"):
+            workdir = tmp_path_factory.mktemp(f"publish_{key}")
+            mp.setenv("GREENPARK_WORKDIR", str(workdir))
+            settings = _settings(workdir)
+            build_fixture_warehouse(settings.warehouse_path)
+            out[key] = (settings, publish_site(settings))
+    return out
+
+
+@pytest.fixture(scope="module")
+def built(builds):
+    settings, stats = builds["a"]
+    return settings, stats, settings.site_public_dir
+
+
+@pytest.fixture(scope="module")
+def warehouse(built):
+    con = duckdb.connect(str(built[0].warehouse_path), read_only=True)
+    yield con
+    con.close()
+
+
+def _html_pages(public: Path) -> list[Path]:
+    return sorted(public.rglob("*.html"))
+
+
+def test_one_report_per_park_year_with_every_indicator_and_unit(built, warehouse):
+    _, stats, public = built
+    park_years = warehouse.execute("SELECT park_code, year FROM fct_park_evaluation ORDER BY 1, 2").fetchall()
+    indicators = warehouse.execute("SELECT indicator_name, unit FROM dim_indicator").fetchall()
+    assert stats["park_reports"] == len(park_years) > 0
+    assert sorted(public.glob("parks/*/*.html")) == sorted(public / "parks" / c / f"{y}.html" for c, y in park_years)
+    for code, year in park_years:
+        page = (public / "parks" / code / f"{year}.html").read_text(encoding="utf-8")
+        assert f"{year} 年度绿色低碳发展报告" in page
+        for name, unit in indicators:
+            assert name in page, (code, year, name)
+            if unit != "是/否":  # every measured value is printed with its unit
+                assert re.search(r"\d " + re.escape(unit), page), (code, year, unit)
+        assert "<svg" in page and "六个维度得分" in page
+        assert "综合评价得分" in page and "全省排名" in page
+
+
+def test_missing_indicators_are_marked(built, warehouse):
+    public = built[2]
+    missing = warehouse.execute(
+        "SELECT park_code, year FROM fct_park_indicators WHERE is_missing ORDER BY 1, 2 LIMIT 1").fetchone()
+    assert missing, "fixture should hold a 缺报 indicator"
+    page = (public / "parks" / missing[0] / f"{missing[1]}.html").read_text(encoding="utf-8")
+    assert '<span class="gp-missing">缺报</span>' in page
+
+
+def test_every_page_says_demo_data(built):
+    public = built[2]
+    pages = _html_pages(public)
+    assert len(pages) > 20
+    for page in pages:
+        assert "示例数据" in page.read_text(encoding="utf-8"), page
+
+
+def test_suppressed_mujun_cells_are_not_published(built, warehouse):
+    public = built[2]
+    code, year = warehouse.execute("SELECT park_code, year FROM fct_park_mujun_public WHERE is_suppressed "
+                                   "ORDER BY 1, 2 LIMIT 1").fetchone()
+    page = (public / "parks" / code / f"{year}.html").read_text(encoding="utf-8")
+    assert "&lt;3 家" in page
+
+
+def test_names_from_data_are_html_escaped(built):
+    public = built[2]
+    for page in _html_pages(public):
+        assert "<script>alert" not in page.read_text(encoding="utf-8"), page
+    report = (public / "parks" / HOSTILE_PARK_CODE / "2024.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(" in report
+
+
+def test_builds_are_byte_identical(builds):
+    a, b = (builds[k][0].site_public_dir for k in ("a", "b"))
+    ha, hb = _hashes(a), _hashes(b)
+    assert ha.keys() == hb.keys()
+    assert [k for k in ha if ha[k] != hb[k]] == []
+    for name in ("sitemap.xml", "sitemap.xml.gz", "search/search_index.json", "search/search_index.js",
+                 "open-data/park_scores.xlsx", "open-data/park_indicators.parquet"):
+        assert name in ha
+
+
+# URLs in the theme's JavaScript code (comments stripped) that this site never fetches, and why.
+THEME_JS_URLS = {
+    "https://api.github.com/": "repository widget, off: no repo_url",
+    "https://${": "GitLab repository widget, off: no repo_url",
+    "https://unpkg.com/mermaid": "loaded only for mermaid diagrams (none on this site)",
+    "https://unpkg.com/resize-observer-polyfill": "loaded only by browsers without ResizeObserver",
+    "https://bit.ly/": "text of a console warning",
+}
+# Theme files that are copied but never loaded with search language zh.
+UNUSED_JS = {"tinyseg.js": "Japanese segmenter (lang ja)", "wordcut.js": "Thai/Hindi segmenter (lang th/hi)"}
+
+
+def test_site_loads_nothing_from_the_network(built):
+    public = built[2]
+    loaded = re.compile(r"""(?:src|href|srcset|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//""",
+                        re.IGNORECASE)
+    for path in sorted(public.rglob("*")):
+        if path.suffix in (".html", ".css"):
+            content = path.read_text(encoding="utf-8")
+            assert not loaded.search(content), (path, loaded.search(content).group(0))
+        if path.suffix == ".js" and path.name not in UNUSED_JS:
+            code = re.sub(r"/\*.*?\*/", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
+            for url in re.findall(r"https?://[^\s\"'`)<>]*", code):
+                assert any(url.startswith(p) for p in THEME_JS_URLS), (path, url)
+    pages = "".join(p.read_text(encoding="utf-8") for p in _html_pages(public))
+    assert 'class="mermaid"' not in pages and "md-source" not in pages  # conditions of the allow-list
+    assert "fonts.googleapis" not in pages and "unpkg.com" not in pages
+
+
+def test_search_index_holds_segmented_chinese_park_names(built, warehouse):
+    public = built[2]
+    index = json.loads((public / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert index["config"]["lang"] == ["zh"]
+    docs = "\n".join(d["title"] + "\n" + d["text"] for d in index["docs"])
+    name = warehouse.execute("SELECT p.park_name FROM dim_park p JOIN fct_park_evaluation e USING (park_code) "
+                             "WHERE p.park_code = '3301-02' LIMIT 1").fetchone()[0]
+    segments = [s for s in jieba.cut(name) if s.strip()]
+    assert len(segments) > 1
+    assert "\u200b".join(segments) in docs  # words separated by zero-width spaces, as lunr splits them
+    assert (public / "search" / "search_index.js").read_text(encoding="utf-8").startswith("var __index = ")
+
+
+def test_no_confidential_enterprise_data_anywhere(built):
+    settings, _, public = built
+    secrets = confidential_strings(settings.warehouse_path)
+    assert secrets
+    uscc_like = re.compile(r"(?<![0-9A-Z])[0-9A-HJ-NP-RTUWXY]{2}\d{6}[0-9A-HJ-NP-RTUWXY]{10}(?![0-9A-Z])")
+    texts = []
+    for path in sorted(public.rglob("*")):
+        if path.suffix in (".html", ".js", ".json", ".csv", ".xml", ".css", ".md"):
+            texts.append(path.read_text(encoding="utf-8-sig"))
+        elif path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as z:
+                texts += [z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml")]
+        elif path.suffix == ".parquet":
+            texts.append(pq.read_table(path).to_pandas().to_csv())
+    blob = "\n".join(texts)
+    for secret in secrets:
+        assert secret not in blob
+    assert [m for m in uscc_like.findall(blob) if uscc.is_valid(m)] == []
+
+
+def test_open_data_files(built, warehouse):
+    public = built[2]
+    n_park_years = warehouse.execute("SELECT count(*) FROM fct_park_evaluation").fetchone()[0]
+    n_indicators = warehouse.execute("SELECT count(*) FROM fct_park_indicators").fetchone()[0]
+    csv_bytes = (public / "open-data" / "park_scores.csv").read_bytes()
+    assert csv_bytes.startswith(b"\xef\xbb\xbf")
+    lines = csv_bytes.decode("utf-8-sig").splitlines()
+    assert len(lines) == n_park_years + 1
+    hostile = [line for line in lines if line.startswith(HOSTILE_PARK_CODE)]
+    assert hostile and all(f",'{HOSTILE_PARK_NAME}," in line for line in hostile)  # formula neutralised
+    wb = openpyxl.load_workbook(io.BytesIO((public / "open-data" / "park_scores.xlsx").read_bytes()))
+    names = [row[1] for row in wb.worksheets[0].iter_rows(min_row=2, values_only=True)]
+    assert f"'{HOSTILE_PARK_NAME}" in names and HOSTILE_PARK_NAME not in names
+    table = pq.read_table(public / "open-data" / "park_indicators.parquet")
+    assert table.num_rows == n_indicators
+    package = json.loads((public / "open-data" / "datapackage.json").read_text(encoding="utf-8"))
+    paths = {r["path"] for r in package["resources"]}
+    assert {"park_scores.csv", "park_scores.xlsx", "park_scores.parquet", "park_indicators.csv"} <= paths
+    for resource in package["resources"]:
+        fields = {f["name"]: f for f in resource["schema"]["fields"]}
+        assert not {"uscc", "enterprise_name"} & fields.keys()
+        numeric = [f for f in fields.values() if f["type"] in ("number", "integer")]
+        # every number has a unit, either its own or the row's `unit` column
+        assert all("unit" in f or "unit" in fields for f in numeric), resource["name"]
+
+
+def test_methodology_is_generated_from_the_tables(built, warehouse):
+    page = (built[2] / "methodology.html").read_text(encoding="utf-8")
+    for indicator_id, formula in warehouse.execute("SELECT indicator_id, formula_text FROM dim_indicator").fetchall():
+        assert indicator_id in page
+    for carrier_zh, source in warehouse.execute("SELECT carrier_zh, source FROM energy_factors").fetchall():
+        assert carrier_zh in page
+    years = [r[0] for r in warehouse.execute("SELECT DISTINCT year FROM fct_park_evaluation").fetchall()]
+    grid_years = {r[0] for r in warehouse.execute("SELECT year FROM grid_emission_factors").fetchall()}
+    for year in set(years) - grid_years:  # a year without its own grid factor says which one it used
+        assert f"{year} 年尚无公布的电网排放因子" in page
+
+
+def test_failed_build_leaves_the_published_site_intact(builds, tmp_path, monkeypatch):
+    reference = _hashes(builds["a"][0].site_public_dir)
+    settings = builds["b"][0]
+    monkeypatch.setenv("GREENPARK_WORKDIR", str(settings.workdir))
+    assert _hashes(settings.site_public_dir) == reference
+
+    # 1. A broken page (a link to a page that does not exist) fails the strict mkdocs build.
+    project = tmp_path / "repo"
+    shutil.copytree(REPO_ROOT / "site", project / "site", ignore=shutil.ignore_patterns("generated", "public", ".build*"))
+    (project / "dbt_project" / "seeds").mkdir(parents=True)
+    (project / "site" / "docs" / "broken.md").write_text("# 坏页面\n\n[不存在](does-not-exist.md)\n", encoding="utf-8")
+    broken = Settings(repo_root=project, workdir=settings.workdir)
+    with pytest.raises(PublishError):
+        publish_site(broken)
+    assert _hashes(settings.site_public_dir) == reference
+
+    # 2. A crash half-way through writing the new site.
+    def crash(cfg):
+        Path(cfg.site_dir, "index.html").write_text("half-written", encoding="utf-8")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(site_module, "build", crash)
+    with pytest.raises(OSError):
+        publish_site(settings)
+    assert _hashes(settings.site_public_dir) == reference
+    leftovers = [p.name for p in settings.site_public_dir.parent.iterdir() if p.name.startswith(".build")]
+    assert leftovers == []
