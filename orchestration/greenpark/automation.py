@@ -1,97 +1,146 @@
-"""Jobs, the drop-location sensor, the nightly publish schedule and the run-failure log."""
-
+"""Jobs, sensors and schedules: how files, nights and quarter deadlines turn into runs."""
 
 import datetime as dt
 import hashlib
 import json
+import os
+import smtplib
+from email.message import EmailMessage
 
 import dagster as dg
 
-from .assets.intake import VERSIONS_KEY, core_accepted_submissions, raw_submission_archive
-from .assets.public_site import public_site
+from .assets.intake import ARCHIVE_KEY, VERSIONS_KEY
+from .assets.missing_submissions import MISSING_KEY
+from .assets.public_site import SITE_KEY
+from .contract import FILENAME_RE
 from .intake.archive import list_drop, read_bytes
+from .partitions import has_partition, partition_key
+from .quality.notify import send_mail, smtp_settings
 from .registry import load_cities
 from .settings import get_settings
 
-# Every job writes the one DuckDB file; dagster.yaml limits runs with this tag to one at a time.
+# Every job writes the one DuckDB file; dagster.yaml lets one run with this tag go at a time.
 WAREHOUSE_TAGS = {"greenpark/warehouse": "write"}
-
-intake_selection = dg.AssetSelection.assets(raw_submission_archive, core_accepted_submissions)
-publish_selection = intake_selection.downstream() - intake_selection
-
-pipeline_job = dg.define_asset_job(
-    "greenpark_pipeline",
-    selection=dg.AssetSelection.all(),
-    description="拉取、校验、反馈、转换并发布全部待处理报送。",
-    executor_def=dg.in_process_executor,
-    tags=WAREHOUSE_TAGS,
-)
-intake_job = dg.define_asset_job(
-    "intake",
-    selection=intake_selection,
-    description="拉取新报送文件,校验并即时向报送单位反馈。",
-    executor_def=dg.in_process_executor,
-    tags=WAREHOUSE_TAGS,
-)
-publish_job = dg.define_asset_job(
-    "publish",
-    selection=publish_selection,
-    description="dbt 构建指标数据集市并发布公开网站。",
-    executor_def=dg.in_process_executor,
-    tags=WAREHOUSE_TAGS,
-)
+INTAKE_GROUPS = ("raw", "core")
 
 
-def _fingerprint(size: int, mtime: float | None) -> str:
-    return f"{size}:{mtime}"
+def build_automation(partitions: dg.MultiPartitionsDefinition):
+    intake = dg.AssetSelection.groups(*INTAKE_GROUPS)
+    # Everything but the intake and the deadline report: dbt seeds and models, then the site.
+    publish = dg.AssetSelection.all() - intake - dg.AssetSelection.assets(MISSING_KEY)
+    common = {"executor_def": dg.in_process_executor, "tags": WAREHOUSE_TAGS}
+    pull_job = dg.define_asset_job(
+        "pull", selection=dg.AssetSelection.assets(ARCHIVE_KEY),
+        description="拉取全部报送目录中的新文件并归档;无法归入某市某季度的文件在此直接答复。", **common,
+    )
+    intake_job = dg.define_asset_job(
+        "intake", selection=intake,
+        description="拉取并校验一个城市一个季度的报送,即时向报送单位反馈。", **common,
+    )
+    publish_job = dg.define_asset_job(
+        "publish", selection=publish, description="dbt 构建指标数据集市并发布公开网站。", **common,
+    )
+    missing_job = dg.define_asset_job(
+        "missing_submissions", selection=dg.AssetSelection.assets(MISSING_KEY),
+        description="列出截止日后仍未报送的城市,写入发件箱。", **common,
+    )
+
+    @dg.sensor(jobs=[intake_job, pull_job], minimum_interval_seconds=30,
+               default_status=dg.DefaultSensorStatus.RUNNING)
+    def drop_location_sensor(context: dg.SensorEvaluationContext):
+        """Read-only: lists every drop location, compares with the cursor, one run per new file.
+
+        The run key is the file's SHA-256, so the same bytes are pulled once however often this ticks.
+        """
+        seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+        current: dict[str, str] = {}
+        for city in load_cities(get_settings()):
+            for dropped in list_drop(city):
+                fingerprint = f"{dropped.size}:{dropped.mtime}"
+                current[dropped.url] = fingerprint
+                if seen.get(dropped.url) == fingerprint:
+                    continue
+                sha256 = hashlib.sha256(read_bytes(dropped)).hexdigest()
+                match = FILENAME_RE.match(dropped.filename)
+                config = dg.RunConfig(ops={ARCHIVE_KEY.path[-1]: {"config": {"urls": [dropped.url]}}})
+                tags = {"greenpark/city": city.code, "greenpark/file": dropped.filename}
+                if match and has_partition(partitions, city.code, match["year"], match["quarter"]):
+                    key = partition_key(city.code, int(match["year"]), int(match["quarter"]))
+                    yield dg.RunRequest(run_key=sha256, job_name=intake_job.name, partition_key=str(key),
+                                        run_config=config, tags=tags)
+                else:
+                    yield dg.RunRequest(run_key=sha256, job_name=pull_job.name, run_config=config, tags=tags)
+        context.update_cursor(json.dumps(current, sort_keys=True))
+
+    def _publish_request(instance: dg.DagsterInstance) -> dg.RunRequest | dg.SkipReason:
+        intake_event = instance.get_latest_materialization_event(VERSIONS_KEY)
+        site_event = instance.get_latest_materialization_event(SITE_KEY)
+        if intake_event is None or (site_event is not None and site_event.timestamp >= intake_event.timestamp):
+            return dg.SkipReason("自上次发布以来没有新处理的报送版本。")
+        return dg.RunRequest(run_key=f"publish-{intake_event.timestamp}")
+
+    @dg.sensor(job=publish_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
+    def publish_on_change_sensor(context: dg.SensorEvaluationContext):
+        """Rebuild marts and site once the intake runs of a burst of files have all finished."""
+        busy = context.instance.get_run_records(
+            dg.RunsFilter(job_name=intake_job.name, statuses=[dg.DagsterRunStatus.QUEUED,
+                                                               dg.DagsterRunStatus.STARTED,
+                                                               dg.DagsterRunStatus.STARTING]),
+            limit=1,
+        )
+        if busy:
+            return dg.SkipReason("仍有报送在校验中,稍后再发布。")
+        return _publish_request(context.instance)
+
+    @dg.schedule(job=publish_job, cron_schedule="0 2 * * *", execution_timezone="Asia/Shanghai")
+    def nightly_publish_schedule(context: dg.ScheduleEvaluationContext):
+        """Nightly safety net: rebuild the marts and the site when anything changed since the last site."""
+        return _publish_request(context.instance)
+
+    @dg.schedule(job=missing_job, cron_schedule="0 9 21 1,4,7,10 *", execution_timezone="Asia/Shanghai")
+    def missing_submissions_schedule(context: dg.ScheduleEvaluationContext):
+        """The 21st after each quarter: the day after the deadline, list who has not submitted."""
+        return dg.RunRequest(run_key=f"missing-{context.scheduled_execution_time:%Y-%m-%d}")
+
+    @dg.run_failure_sensor(default_status=dg.DefaultSensorStatus.RUNNING)
+    def run_failure_alert_sensor(context: dg.RunFailureSensorContext):
+        """Every failed run goes to the data team's log (and e-mail when configured).
+
+        A slice stopped by its blocking rules check is a rejected submission, not a system fault:
+        logged as such, the submitter has already been told.
+        """
+        message = context.failure_event.message or ""
+        record = {
+            "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "run_id": context.dagster_run.run_id,
+            "job": context.dagster_run.job_name,
+            "partition": context.dagster_run.tags.get("dagster/partition"),
+            "kind": "rejected_submission" if "blocking asset check" in message.lower() else "failure",
+            "error": message,
+        }
+        log = get_settings().workdir / "logs" / "run_failures.jsonl"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        if record["kind"] == "failure":
+            _email_data_team(record)
+
+    return (
+        [pull_job, intake_job, publish_job, missing_job],
+        [drop_location_sensor, publish_on_change_sensor, run_failure_alert_sensor],
+        [nightly_publish_schedule, missing_submissions_schedule],
+    )
 
 
-@dg.sensor(job=intake_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
-def drop_location_sensor(context: dg.SensorEvaluationContext):
-    """Read-only: lists every drop location, compares with the cursor, requests one run per new file.
-
-    The run key is the file's SHA-256, so the same bytes are pulled once however often this ticks.
-    """
-    settings = get_settings()
-    seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-    current: dict[str, str] = {}
-    for city in load_cities(settings):
-        for dropped in list_drop(city):
-            fingerprint = _fingerprint(dropped.size, dropped.mtime)
-            current[dropped.url] = fingerprint
-            if seen.get(dropped.url) == fingerprint:
-                continue
-            sha256 = hashlib.sha256(read_bytes(dropped)).hexdigest()
-            yield dg.RunRequest(
-                run_key=f"{city.code}-{sha256}",
-                run_config=dg.RunConfig(ops={"raw_submission_archive": {"config": {"urls": [dropped.url]}}}),
-                tags={"greenpark/city": city.code, "greenpark/file": dropped.filename},
-            )
-    context.update_cursor(json.dumps(current, sort_keys=True))
-
-
-@dg.schedule(job=publish_job, cron_schedule="0 2 * * *", execution_timezone="Asia/Shanghai")
-def nightly_publish_schedule(context: dg.ScheduleEvaluationContext):
-    """Rebuild the marts and the site at night, only when a submission was processed since the last site."""
-    instance = context.instance
-    intake = instance.get_latest_materialization_event(VERSIONS_KEY)
-    site = instance.get_latest_materialization_event(public_site.key)
-    if intake is None or (site is not None and site.timestamp >= intake.timestamp):
-        return dg.SkipReason("自上次发布以来没有新的报送版本。")
-    return dg.RunRequest(run_key=f"publish-{intake.timestamp}")
-
-
-@dg.run_failure_sensor(default_status=dg.DefaultSensorStatus.RUNNING)
-def run_failure_log_sensor(context: dg.RunFailureSensorContext):
-    """Append every failed run to a log the data team reads (and the UI shows the run itself)."""
-    settings = get_settings()
-    log = settings.workdir / "logs" / "run_failures.jsonl"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    record = {
-        "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "run_id": context.dagster_run.run_id,
-        "job": context.dagster_run.job_name,
-        "error": context.failure_event.message,
-    }
-    with log.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+def _email_data_team(record: dict) -> None:
+    recipient, config = os.environ.get("GREENPARK_ALERT_EMAIL"), smtp_settings()
+    if not recipient or config is None:
+        return
+    message = EmailMessage()
+    message["Subject"] = f"【greenpark】运行失败:{record['job']} {record['partition'] or ''}"
+    message["From"], message["To"] = config["sender"], recipient
+    message.set_content(json.dumps(record, ensure_ascii=False, indent=2))
+    try:
+        send_mail(message, config)
+    except (OSError, smtplib.SMTPException):
+        pass  # the log line above is the record of truth

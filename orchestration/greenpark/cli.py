@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
-import logging
 import os
 import sys
 import time
@@ -116,62 +116,87 @@ def validate(file: Path, city: str | None, as_json: bool) -> None:
     sys.exit(exit_code_of(findings))
 
 
-class _ProgressHandler(logging.Handler):
-    """Prints our assets' own messages and each step's end, not Dagster's event chatter."""
+# Dagster's console chatter (and the stack trace of every rejected slice) stays out of the
+# terminal: the summary below names failures, and the full logs are in the instance.
+QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
-    def __init__(self, started: float):
-        super().__init__(logging.INFO)
-        self.started = started
 
-    def emit(self, record: logging.LogRecord) -> None:
-        event = getattr(record, "dagster_meta", {}).get("dagster_event")
-        message = record.getMessage().split(" - ", 4)[-1]
-        if event is None:
-            click.echo(f"[{time.perf_counter() - self.started:6.1f}s] {message}")
-        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
-            label = "完成" if event.event_type_value == "STEP_SUCCESS" else "失败"
-            click.echo(f"[{time.perf_counter() - self.started:6.1f}s] 步骤{label}:{event.step_key}")
+def _execute(keys: list[str] | None, as_json: bool, publish: bool = True) -> None:
+    import dagster as dg
+
+    from .dagster_home import ensure_dagster_home
+    from .definitions import build_definitions
+    from .runner import run_pipeline
+
+    settings = get_settings()
+    ensure_dagster_home(settings)
+    started = time.perf_counter()
+    defs = build_definitions(settings)
+
+    def progress(slices):
+        if as_json or not slices:
+            yield from slices
+            return
+        with click.progressbar(slices, label="校验各市季度报送", show_pos=True,
+                               item_show_func=lambda k: k or "", file=sys.stderr) as bar:
+            yield from bar
+
+    # dbt's own log, which dagster-dbt echoes to stdout, goes to a file: stdout is for our summary.
+    run_log = settings.workdir / "logs" / "last_run.log"
+    run_log.parent.mkdir(parents=True, exist_ok=True)
+    with dg.DagsterInstance.get() as instance, run_log.open("w", encoding="utf-8") as log, \
+            contextlib.redirect_stdout(log):
+        if not as_json:
+            click.echo("拉取各市报送目录中的新文件…", err=True)
+        result = run_pipeline(defs, settings, instance, partition_keys=keys, publish=publish,
+                              progress=progress, run_config=QUIET_RUN_CONFIG)
+    summary = _run_summary(settings, result, time.perf_counter() - started)
+    if as_json:
+        _echo_json(summary)
+    else:
+        click.echo(f"运行{'成功' if summary['success'] else '失败'},用时 {summary['seconds']:.1f} 秒"
+                   f"(拉取 {result.seconds.get('pull', 0):.1f} 秒,校验 {result.seconds.get('intake', 0):.1f} 秒,"
+                   f"转换与发布 {result.seconds.get('publish', 0):.1f} 秒)")
+        click.echo(f"报送版本:{summary['versions']}")
+        if result.rejected_slices:
+            click.echo(f"被退回的城市季度(上一接收版本继续有效):{', '.join(result.rejected_slices)}")
+        for failure in result.failures:
+            click.echo(f"失败:{failure['job']} {failure['partition'] or ''} {failure['step']}:{failure['message']}", err=True)
+        click.echo(f"反馈包:{settings.outbox_dir}")
+        click.echo(f"运行日志(含 dbt 输出):{run_log}")
+        if publish:
+            click.echo(f"公开网站:{settings.site_public_dir / 'index.html'}")
+    sys.exit(0 if summary["success"] else EXIT_FAILURE)
 
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出运行摘要。")
 def run(as_json: bool) -> None:
-    """在 Dagster 中(进程内)运行完整流水线:拉取 → 校验与反馈 → dbt → 发布网站。"""
-    import dagster as dg
+    """在 Dagster 中(进程内)运行完整流水线:拉取 → 校验与反馈 → dbt → 发布网站。
 
-    from .dagster_home import ensure_dagster_home
+    每个有待处理版本的城市季度各为一次分区运行;退回的分区被阻断,其他分区照常。
+    退出码:0 成功(含被退回的报送);3 运行失败。
+    """
+    _execute(None, as_json)
 
-    settings = get_settings()
-    ensure_dagster_home(settings)
-    started = time.perf_counter()
 
-    from .definitions import build_definitions
+@main.command()
+@click.option("--year", type=int, required=True, help="补跑的年份。")
+@click.option("--city", "cities", multiple=True, help="只补跑这些城市(可重复);默认全部城市。")
+@click.option("--no-publish", is_flag=True, help="只补跑校验分区,不重建数据集市和网站。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出运行摘要。")
+def backfill(year: int, cities: tuple[str, ...], no_publish: bool, as_json: bool) -> None:
+    """补跑一年:该年每个城市季度分区各运行一次,然后重建数据集市和网站。"""
+    from .partitions import city_quarter_partitions
 
-    handler = _ProgressHandler(started)
-
-    @dg.logger
-    def progress_logger(_init_context):
-        logger = logging.getLogger("greenpark.progress")
-        logger.handlers = [handler]
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
-        return logger
-
-    job = build_definitions(settings).resolve_job_def("greenpark_pipeline").with_logger_defs({"progress": progress_logger})
-    with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance, raise_on_error=False,
-            run_config={"loggers": {"progress": {}}} if not as_json else None,
-        )
-        summary = _run_summary(settings, result, time.perf_counter() - started)
-    if as_json:
-        _echo_json(summary)
-    else:
-        click.echo(f"运行{'成功' if summary['success'] else '失败'},用时 {summary['seconds']:.1f} 秒,run_id {summary['run_id']}")
-        click.echo(f"报送版本:{summary['versions']}")
-        click.echo(f"反馈包:{settings.outbox_dir}")
-        click.echo(f"公开网站:{settings.site_public_dir / 'index.html'}")
-    sys.exit(0 if summary["success"] else EXIT_FAILURE)
+    keys = [
+        k for k in city_quarter_partitions(get_settings()).get_partition_keys()
+        if k.keys_by_dimension["quarter"].startswith(f"{year}Q")
+        and (not cities or k.keys_by_dimension["city"] in cities)
+    ]
+    if not keys:
+        raise click.BadParameter(f"{year} 年没有可补跑的分区。", param_hint="--year")
+    _execute([str(k) for k in sorted(keys, key=str)], as_json, publish=not no_publish)
 
 
 def _run_summary(settings, result, seconds: float) -> dict:
@@ -181,14 +206,9 @@ def _run_summary(settings, result, seconds: float) -> dict:
     if settings.warehouse_path.exists():
         with connect(settings.warehouse_path, read_only=True) as con:
             versions = dict(con.execute("SELECT status, count(*) FROM submission_versions GROUP BY 1 ORDER BY 1").fetchall())
-    failures = [
-        {"step": e.step_key, "message": e.message}
-        for e in result.all_events
-        if e.event_type_value == "STEP_FAILURE"
-    ]
-    return {"success": result.success, "run_id": result.run_id, "seconds": round(seconds, 2),
-            "versions": versions, "failures": failures,
-            "site_dir": str(settings.site_public_dir), "outbox_dir": str(settings.outbox_dir)}
+    return {"success": result.success, "seconds": round(seconds, 2), "stage_seconds": result.seconds,
+            "versions": versions, "rejected_slices": result.rejected_slices, "failures": result.failures,
+            "runs": result.runs, "site_dir": str(settings.site_public_dir), "outbox_dir": str(settings.outbox_dir)}
 
 
 @main.group()

@@ -1,7 +1,7 @@
 """The project-local Dagster instance: DAGSTER_HOME with the repo's dagster.yaml in it.
 
-SQLite storage by default; GREENPARK_DAGSTER_STORAGE=postgres adds the PostgreSQL storage block
-from dagster.postgres.yaml, so the two modes share every other instance setting.
+dagster.yaml holds every instance setting but storage; GREENPARK_DAGSTER_STORAGE picks the storage
+block appended to it: dagster.sqlite.yaml (default, embedded) or dagster.postgres.yaml (shared).
 """
 
 from __future__ import annotations
@@ -10,15 +10,15 @@ import os
 
 from .settings import Settings
 
+STORAGE_MODES = ("sqlite", "postgres")
+
 
 def instance_yaml(settings: Settings) -> str:
     text = (settings.repo_root / "dagster.yaml").read_text(encoding="utf-8")
     storage = os.environ.get("GREENPARK_DAGSTER_STORAGE", "sqlite")
-    if storage == "postgres":
-        text += "\n" + (settings.repo_root / "dagster.postgres.yaml").read_text(encoding="utf-8")
-    elif storage != "sqlite":
+    if storage not in STORAGE_MODES:
         raise ValueError(f"GREENPARK_DAGSTER_STORAGE 只能是 sqlite 或 postgres,而不是 {storage!r}")
-    return text
+    return text + "\n" + (settings.repo_root / f"dagster.{storage}.yaml").read_text(encoding="utf-8")
 
 
 def ensure_dagster_home(settings: Settings) -> None:

@@ -3,29 +3,26 @@
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from .assets.intake import core_accepted_submissions, raw_submission_archive
+from .assets.intake import build_intake_assets
+from .assets.missing_submissions import out_missing_submissions
 from .assets.public_site import public_site
 from .assets.warehouse_models import PROJECT, warehouse_models
-from .automation import (
-    drop_location_sensor,
-    intake_job,
-    nightly_publish_schedule,
-    pipeline_job,
-    publish_job,
-    run_failure_log_sensor,
-)
+from .automation import build_automation
+from .partitions import city_quarter_partitions
 from .resources import ValidatorResource, WarehouseResource, configure_environment
 from .settings import Settings, get_settings
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
-    """Resources bound to one settings object (the CLI and tests build their own work dir)."""
+    """Partitions and resources come from one settings object (the CLI and tests build their own)."""
     configure_environment(settings)
+    partitions = city_quarter_partitions(settings)
+    jobs, sensors, schedules = build_automation(partitions)
     return dg.Definitions(
-        assets=[raw_submission_archive, core_accepted_submissions, warehouse_models, public_site],
-        jobs=[pipeline_job, intake_job, publish_job],
-        sensors=[drop_location_sensor, run_failure_log_sensor],
-        schedules=[nightly_publish_schedule],
+        assets=[*build_intake_assets(partitions), warehouse_models, public_site, out_missing_submissions],
+        jobs=jobs,
+        sensors=sensors,
+        schedules=schedules,
         resources={
             "warehouse": WarehouseResource(path=str(settings.warehouse_path)),
             "validator": ValidatorResource(),

@@ -1,14 +1,16 @@
 """The public MkDocs site, built from the marts and swapped in atomically."""
 
-
 import dagster as dg
 
 from ..publish.site import publish_site
 from ..settings import get_settings
 from .warehouse_models import mart_keys
 
+SITE_KEY = dg.AssetKey("public_site")
+
 
 @dg.asset(
+    key=SITE_KEY,
     group_name="publish",
     kinds={"mkdocs"},
     deps=mart_keys(),
@@ -18,7 +20,5 @@ def public_site(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = get_settings()
     stats = publish_site(settings)
     context.log.info(f"网站已发布到 {settings.site_public_dir}")
-    return dg.MaterializeResult(
-        metadata={**{k: v for k, v in stats.items() if isinstance(v, (int, float, str))},
-                  "site_dir": dg.MetadataValue.path(str(settings.site_public_dir))}
-    )
+    metadata = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
+    return dg.MaterializeResult(metadata={**metadata, "site_dir": dg.MetadataValue.path(str(settings.site_public_dir))})

@@ -1,0 +1,94 @@
+"""Run the pipeline in-process through Dagster: pull, one run per pending city-quarter, publish.
+
+This is what `greenpark run` and `greenpark backfill` do and what the sensor and schedules do one
+piece at a time in a deployment: every step is a real Dagster run recorded in the instance.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import dagster as dg
+
+from .assets.intake import INTAKE_TABLES
+from .intake.warehouse import connect
+from .partitions import has_partition, partition_key
+from .settings import Settings
+
+INTAKE_KEYS = [dg.AssetKey(t) for t in INTAKE_TABLES]
+
+
+@dataclass
+class PipelineResult:
+    success: bool = True
+    seconds: dict[str, float] = field(default_factory=dict)
+    runs: list[dict] = field(default_factory=list)
+    rejected_slices: list[str] = field(default_factory=list)
+    failures: list[dict] = field(default_factory=list)
+
+    def record(self, name: str, result: dg.ExecuteInProcessResult, *, partition: str | None = None) -> str:
+        rejected = not result.success and _stopped_by_rules_check(result)
+        outcome = "success" if result.success else ("rejected" if rejected else "failure")
+        self.runs.append({"job": name, "partition": partition, "run_id": result.run_id, "outcome": outcome})
+        if rejected:
+            self.rejected_slices.append(partition)
+        elif not result.success:
+            self.success = False
+            self.failures += [
+                {"job": name, "partition": partition, "step": e.step_key, "message": e.message}
+                for e in result.all_events
+                if e.event_type_value == "STEP_FAILURE"
+            ]
+        return outcome
+
+
+def _stopped_by_rules_check(result: dg.ExecuteInProcessResult) -> bool:
+    """A slice whose blocking rules check failed: a rejected submission, not a broken run."""
+    errors = [e.step_failure_data.error for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    return bool(errors) and all(err is not None and err.cls_name == "DagsterAssetCheckFailedError" for err in errors)
+
+
+def pending_partitions(settings: Settings, partitions: dg.MultiPartitionsDefinition) -> list[str]:
+    with connect(settings.warehouse_path) as con:
+        rows = con.execute(
+            "SELECT DISTINCT city_code, year, quarter FROM submission_versions "
+            "WHERE status = '待处理' AND year IS NOT NULL ORDER BY year, quarter, city_code"
+        ).fetchall()
+    return [str(partition_key(c, y, q)) for c, y, q in rows if has_partition(partitions, c, y, q)]
+
+
+def run_pipeline(
+    defs: dg.Definitions,
+    settings: Settings,
+    instance: dg.DagsterInstance,
+    *,
+    partition_keys: Iterable[str] | None = None,
+    publish: bool = True,
+    progress: Callable[[Iterable[str]], Iterable[str]] = lambda keys: keys,
+    run_config: dict | None = None,
+) -> PipelineResult:
+    """Pull everything new, process the given slices (default: every slice with pending versions),
+    then rebuild the marts and the site once."""
+    result = PipelineResult()
+    started = time.perf_counter()
+    result.record("pull", defs.resolve_job_def("pull").execute_in_process(
+        instance=instance, raise_on_error=False, run_config=run_config))
+    result.seconds["pull"] = time.perf_counter() - started
+
+    intake = defs.resolve_job_def("intake")
+    keys = list(partition_keys) if partition_keys is not None else pending_partitions(settings, intake.partitions_def)
+    started = time.perf_counter()
+    for key in progress(keys):
+        result.record("intake", intake.execute_in_process(
+            instance=instance, partition_key=key, asset_selection=INTAKE_KEYS, raise_on_error=False,
+            run_config=run_config), partition=key)
+    result.seconds["intake"] = time.perf_counter() - started
+
+    if publish and result.success:
+        started = time.perf_counter()
+        result.record("publish", defs.resolve_job_def("publish").execute_in_process(
+            instance=instance, raise_on_error=False, run_config=run_config))
+        result.seconds["publish"] = time.perf_counter() - started
+    return result
