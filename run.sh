@@ -33,6 +33,9 @@ case "${1:-demo}" in
         install
         $UV run greenpark demo
         $UV run greenpark run
+        # Second round, as bureaus do: corrected files for the rejected ones and one revision.
+        $UV run greenpark demo --resubmit
+        $UV run greenpark run
         ;;
     test)
         install

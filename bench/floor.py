@@ -103,7 +103,7 @@ def run(drop_dir: Path) -> dict:
     con = duckdb.connect()
     con.register("park_quarter", pa.concat_tables(parks, promote_options="default"))
     con.register("enterprise_quarter", pa.concat_tables(enterprises, promote_options="default"))
-    result = con.execute(SQL).arrow()
+    result = con.execute(SQL).to_arrow_table()
     total_s = time.perf_counter() - started
     return {
         "files": len(files),

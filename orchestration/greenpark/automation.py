@@ -17,6 +17,7 @@ from .intake.archive import list_drop, read_bytes
 from .partitions import has_partition, partition_key
 from .quality.notify import send_mail, smtp_settings
 from .registry import load_cities
+from .runner import stopped_by_rules_check
 from .settings import get_settings
 
 # Every job writes the one DuckDB file; dagster.yaml lets one run with this tag go at a time.
@@ -110,12 +111,16 @@ def build_automation(partitions: dg.MultiPartitionsDefinition):
         logged as such, the submitter has already been told.
         """
         message = context.failure_event.message or ""
+        step_failures = context.instance.all_logs(
+            context.dagster_run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE
+        )
+        rejected = stopped_by_rules_check(entry.dagster_event for entry in step_failures)
         record = {
             "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "run_id": context.dagster_run.run_id,
             "job": context.dagster_run.job_name,
             "partition": context.dagster_run.tags.get("dagster/partition"),
-            "kind": "rejected_submission" if "blocking asset check" in message.lower() else "failure",
+            "kind": "rejected_submission" if rejected else "failure",
             "error": message,
         }
         log = get_settings().workdir / "logs" / "run_failures.jsonl"

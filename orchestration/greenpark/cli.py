@@ -38,13 +38,25 @@ def main() -> None:
 @click.option("--year", "years", type=int, multiple=True, help="报送年份,可重复;默认 2024 和 2025。")
 @click.option("--seed", type=int, default=20220324, show_default=True, help="随机种子(同一种子生成相同数据)。")
 @click.option("--no-errors", is_flag=True, help="不注入故意填错的单元格。")
+@click.option("--resubmit", is_flag=True,
+              help="第二轮:在原目录中改正被退回的文件,并修订一个已接收文件(在 greenpark run 之后使用)。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出生成清单。")
-def demo(size: str, years: tuple[int, ...], seed: int, no_errors: bool, as_json: bool) -> None:
+def demo(size: str, years: tuple[int, ...], seed: int, no_errors: bool, resubmit: bool, as_json: bool) -> None:
     """生成示例数据(示例数据):各市季度报送工作簿放入各市报送目录。"""
-    from .demo.generator import generate
+    from .demo.generator import generate, resubmit as resubmit_demo
 
     settings = get_settings()
     started = time.perf_counter()
+    if resubmit:
+        manifest = resubmit_demo(settings.inbox_dir, seed=seed, settings=settings)
+        if as_json:
+            _echo_json(manifest)
+            return
+        click.echo(f"示例数据第二轮报送:改正 {len(manifest['corrected'])} 个被退回的文件,"
+                   f"修订 {len(manifest['revised'])} 个已接收文件。")
+        for item in manifest["corrected"] + manifest["revised"]:
+            click.echo(f"  {item['path']}")
+        return
     manifest = generate(
         settings.inbox_dir, size=size, years=years or (2024, 2025), seed=seed,
         inject_errors=not no_errors, settings=settings,

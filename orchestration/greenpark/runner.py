@@ -45,8 +45,12 @@ class PipelineResult:
 
 
 def _stopped_by_rules_check(result: dg.ExecuteInProcessResult) -> bool:
-    """A slice whose blocking rules check failed: a rejected submission, not a broken run."""
-    errors = [e.step_failure_data.error for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    return stopped_by_rules_check(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+
+
+def stopped_by_rules_check(step_failures: Iterable[dg.DagsterEvent]) -> bool:
+    """A run whose only failures are blocking rules checks: a rejected submission, not a broken run."""
+    errors = [e.step_failure_data.error for e in step_failures]
     return bool(errors) and all(err is not None and err.cls_name == "DagsterAssetCheckFailedError" for err in errors)
 
 

@@ -236,3 +236,27 @@ def test_feedback_package_is_mailed_to_the_city_contact(workdir: Path, monkeypat
     attachments = {part.get_filename() for part in mail.iter_attachments()}
     assert f"{HANGZHOU}-2025Q2-v1.html" in attachments and f"{HANGZHOU}-2025Q2-v1.json" in attachments
     assert "用电量" in mail.get_body(("plain",)).get_content()
+
+
+def test_failed_run_is_logged_for_the_data_team_and_a_rejection_is_told_apart(orchestra):
+    settings, defs, instance = orchestra
+    drop(HANGZHOU, 2025, 2, bad=True)
+    pull(defs, instance)
+    rejected = run_slice(defs, instance, f"{HANGZHOU}|2025Q2", with_report=False)
+    settings.warehouse_path.write_bytes(b"not a duckdb file")  # a broken warehouse: a real fault
+    broken = run_slice(defs, instance, f"{ZHOUSHAN}|2025Q2", with_report=False)
+    assert not rejected.success and not broken.success
+
+    sensor = defs.get_sensor_def("run_failure_alert_sensor")
+    for result in (rejected, broken):
+        context = dg.build_run_status_sensor_context(
+            sensor_name=sensor.name, dagster_instance=instance, dagster_run=result.dagster_run,
+            dagster_event=result.get_run_failure_event(),
+        ).for_run_failure()
+        sensor(context)
+    lines = (settings.workdir / "logs" / "run_failures.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [(r["partition"], r["kind"]) for r in records] == [
+        (f"{HANGZHOU}|2025Q2", "rejected_submission"),
+        (f"{ZHOUSHAN}|2025Q2", "failure"),
+    ]

@@ -252,11 +252,20 @@ def run_dbt(workdir: Path, warehouse: Path, *args: str):
     """Run one dbt command on `warehouse`, with target and logs under `workdir`."""
     from dbt.cli.main import dbtRunner
 
+    # The profile reads the warehouse from the environment; restore it afterwards, or every later
+    # test in the session (site builds included) would write into this warehouse.
+    previous = os.environ.get("GREENPARK_WAREHOUSE")
     os.environ["GREENPARK_WAREHOUSE"] = str(warehouse)
-    return dbtRunner().invoke([
-        *args,
-        "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(workdir / "dbt_target"),
-        "--log-path", str(workdir / "dbt_logs"),
-    ])
+    try:
+        return dbtRunner().invoke([
+            *args,
+            "--project-dir", str(DBT_PROJECT_DIR),
+            "--profiles-dir", str(DBT_PROJECT_DIR),
+            "--target-path", str(workdir / "dbt_target"),
+            "--log-path", str(workdir / "dbt_logs"),
+        ])
+    finally:
+        if previous is None:
+            os.environ.pop("GREENPARK_WAREHOUSE", None)
+        else:
+            os.environ["GREENPARK_WAREHOUSE"] = previous

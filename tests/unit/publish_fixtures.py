@@ -1,7 +1,8 @@
-"""A synthetic warehouse holding the mart, dim and seed tables the site reads (interface doc).
+"""A synthetic warehouse holding the mart, dim and seed tables the site reads, with the real schema.
 
-The publish tests and local development build the site from this file while the real marts are
-written elsewhere. Values are deterministic (seeded RNG) and plausible, for 6 parks × 2024–2025.
+The publish tests build the site from this file instead of running the whole pipeline. Its tables
+have exactly the columns and types of the real marts (SCHEMA below); values are deterministic
+(seeded RNG) and plausible, for 6 parks × 2024–2025.
 It also holds confidential canaries (enterprise names and USCCs in raw_enterprise_quarter and
 fct_enterprise_mujun) so the confidentiality test fails if publishing ever reads them, and one
 park whose name is hostile markup / a spreadsheet formula, to prove escaping.
@@ -16,6 +17,126 @@ import duckdb
 import pandas as pd
 from greenpark import contract, uscc
 from greenpark.settings import REPO_ROOT
+
+# DESCRIBE of every table below in the warehouse the full pipeline built from the demo province
+# (dbt marts and seeds). Tables are created from it, so a column the generator below does not fill
+# is NULL, and the site meets the same names and types as in production. test_publish_site checks
+# the names against the dbt docs (_marts__models.yml, _seeds.yml) so drift there fails a test.
+SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
+    "dim_park": (
+        ("park_code", "VARCHAR"), ("park_name", "VARCHAR"), ("city_code", "VARCHAR"), ("city_name", "VARCHAR"),
+        ("level", "VARCHAR"), ("park_type", "VARCHAR"), ("is_generated", "BOOLEAN"),
+        ("designation_batch_year", "INTEGER"), ("revoked_year", "INTEGER"), ("designation_status", "VARCHAR"),
+    ),
+    "dim_indicator": (
+        ("indicator_id", "VARCHAR"), ("indicator_name", "VARCHAR"), ("dimension_code", "VARCHAR"),
+        ("dimension_name", "VARCHAR"), ("dimension_max_points", "DOUBLE"), ("unit", "VARCHAR"),
+        ("formula_text", "VARCHAR"), ("direction", "VARCHAR"), ("baseline", "DOUBLE"), ("leading", "DOUBLE"),
+        ("weight", "DOUBLE"), ("is_boolean", "BOOLEAN"), ("wide_column", "VARCHAR"), ("sort_order", "INTEGER"),
+        ("source", "VARCHAR"),
+    ),
+    "dimensions": (
+        ("dimension_code", "VARCHAR"), ("dimension_name", "VARCHAR"), ("max_points", "DOUBLE"), ("source", "VARCHAR"),
+    ),
+    "fct_park_indicators": (
+        ("park_code", "VARCHAR"), ("year", "INTEGER"), ("indicator_id", "VARCHAR"), ("dimension_code", "VARCHAR"),
+        ("value", "DOUBLE"), ("unit", "VARCHAR"), ("score_points", "DOUBLE"), ("weight", "DOUBLE"),
+        ("baseline", "DOUBLE"), ("leading", "DOUBLE"), ("is_missing", "BOOLEAN"), ("missing_note_zh", "VARCHAR"),
+        ("peer_median_value", "DOUBLE"), ("source_version_ids", "VARCHAR"),
+    ),
+    "fct_park_evaluation": (
+        ("park_code", "VARCHAR"), ("year", "INTEGER"), ("city_code", "VARCHAR"), ("score_eg", "DOUBLE"),
+        ("score_rg", "DOUBLE"), ("score_ig", "DOUBLE"), ("score_cg", "DOUBLE"), ("score_hg", "DOUBLE"),
+        ("score_mg", "DOUBLE"), ("total_score", "DOUBLE"), ("b1_level_ok", "BOOLEAN"), ("b2_no_incidents", "BOOLEAN"),
+        ("b3_four_quarters", "BOOLEAN"), ("b4_clean_production", "BOOLEAN"), ("necessary_conditions_met", "BOOLEAN"),
+        ("failed_conditions_zh", "VARCHAR"), ("is_compliant", "BOOLEAN"), ("rank_in_city", "BIGINT"),
+        ("rank_in_province", "BIGINT"), ("quarters_accepted", "BIGINT"), ("source_version_ids", "VARCHAR"),
+    ),
+    "fct_park_quarter": (
+        ("park_code", "VARCHAR"), ("year", "INTEGER"), ("quarter", "INTEGER"), ("city_code", "VARCHAR"),
+        ("version_id", "VARCHAR"), ("value_added_wan_yuan", "DOUBLE"), ("energy_tce", "DOUBLE"), ("co2_t", "DOUBLE"),
+        ("fresh_water_wan_m3", "DOUBLE"), ("solid_waste_t", "DOUBLE"), ("electricity_wan_kwh", "DOUBLE"),
+        ("renewable_electricity_wan_kwh", "DOUBLE"), ("grid_factor_year", "INTEGER"),
+        ("grid_factor_is_fallback", "BOOLEAN"), ("energy_intensity_tce_per_wan_yuan", "DOUBLE"),
+        ("co2_intensity_t_per_wan_yuan", "DOUBLE"), ("water_intensity_m3_per_wan_yuan", "DOUBLE"),
+        ("solid_waste_intensity_t_per_wan_yuan", "DOUBLE"),
+    ),
+    "fct_city_year": (
+        ("city_code", "VARCHAR"), ("city_name", "VARCHAR"), ("year", "INTEGER"), ("n_parks", "BIGINT"),
+        ("gross_output_wan_yuan", "DOUBLE"), ("value_added_wan_yuan", "DOUBLE"), ("tax_wan_yuan", "DOUBLE"),
+        ("hightech_output_wan_yuan", "DOUBLE"), ("green_output_wan_yuan", "DOUBLE"),
+        ("electricity_wan_kwh", "DOUBLE"), ("renewable_electricity_wan_kwh", "DOUBLE"), ("raw_coal_t", "DOUBLE"),
+        ("natural_gas_wan_m3", "DOUBLE"), ("fuel_oil_t", "DOUBLE"), ("diesel_t", "DOUBLE"), ("gasoline_t", "DOUBLE"),
+        ("lpg_t", "DOUBLE"), ("purchased_heat_gj", "DOUBLE"), ("waste_heat_recovered_gj", "DOUBLE"),
+        ("fresh_water_wan_m3", "DOUBLE"), ("reused_water_wan_m3", "DOUBLE"), ("reclaimed_water_wan_m3", "DOUBLE"),
+        ("wastewater_wan_m3", "DOUBLE"), ("cod_t", "DOUBLE"), ("nh3n_t", "DOUBLE"), ("so2_t", "DOUBLE"),
+        ("nox_t", "DOUBLE"), ("vocs_t", "DOUBLE"), ("pm_t", "DOUBLE"), ("solid_waste_t", "DOUBLE"),
+        ("solid_waste_utilised_t", "DOUBLE"), ("hazardous_waste_t", "DOUBLE"),
+        ("hazardous_waste_treated_t", "DOUBLE"), ("energy_tce", "DOUBLE"), ("co2_t", "DOUBLE"),
+        ("energy_intensity_tce_per_wan_yuan", "DOUBLE"), ("co2_intensity_t_per_wan_yuan", "DOUBLE"),
+        ("water_intensity_m3_per_wan_yuan", "DOUBLE"), ("solid_waste_intensity_t_per_wan_yuan", "DOUBLE"),
+    ),
+    "fct_province_year": (
+        ("year", "INTEGER"), ("n_parks", "BIGINT"), ("gross_output_wan_yuan", "DOUBLE"),
+        ("value_added_wan_yuan", "DOUBLE"), ("tax_wan_yuan", "DOUBLE"), ("hightech_output_wan_yuan", "DOUBLE"),
+        ("green_output_wan_yuan", "DOUBLE"), ("electricity_wan_kwh", "DOUBLE"),
+        ("renewable_electricity_wan_kwh", "DOUBLE"), ("raw_coal_t", "DOUBLE"), ("natural_gas_wan_m3", "DOUBLE"),
+        ("fuel_oil_t", "DOUBLE"), ("diesel_t", "DOUBLE"), ("gasoline_t", "DOUBLE"), ("lpg_t", "DOUBLE"),
+        ("purchased_heat_gj", "DOUBLE"), ("waste_heat_recovered_gj", "DOUBLE"), ("fresh_water_wan_m3", "DOUBLE"),
+        ("reused_water_wan_m3", "DOUBLE"), ("reclaimed_water_wan_m3", "DOUBLE"), ("wastewater_wan_m3", "DOUBLE"),
+        ("cod_t", "DOUBLE"), ("nh3n_t", "DOUBLE"), ("so2_t", "DOUBLE"), ("nox_t", "DOUBLE"), ("vocs_t", "DOUBLE"),
+        ("pm_t", "DOUBLE"), ("solid_waste_t", "DOUBLE"), ("solid_waste_utilised_t", "DOUBLE"),
+        ("hazardous_waste_t", "DOUBLE"), ("hazardous_waste_treated_t", "DOUBLE"), ("energy_tce", "DOUBLE"),
+        ("co2_t", "DOUBLE"), ("energy_intensity_tce_per_wan_yuan", "DOUBLE"),
+        ("co2_intensity_t_per_wan_yuan", "DOUBLE"), ("water_intensity_m3_per_wan_yuan", "DOUBLE"),
+        ("solid_waste_intensity_t_per_wan_yuan", "DOUBLE"),
+    ),
+    "fct_targets": (
+        ("year", "INTEGER"), ("target_id", "VARCHAR"), ("target_name", "VARCHAR"), ("city_code", "VARCHAR"),
+        ("actual_value", "DOUBLE"), ("target_value", "DOUBLE"), ("unit", "VARCHAR"), ("progress_pct", "DOUBLE"),
+        ("note_zh", "VARCHAR"),
+    ),
+    "fct_dynamic_management": (
+        ("park_code", "VARCHAR"), ("year", "INTEGER"), ("flag_code", "VARCHAR"), ("flag_zh", "VARCHAR"),
+        ("reason_zh", "VARCHAR"),
+    ),
+    "fct_revisions": (
+        ("park_code", "VARCHAR"), ("year", "INTEGER"), ("indicator_id", "VARCHAR"), ("old_value", "DOUBLE"),
+        ("new_value", "DOUBLE"), ("old_version_ids", "VARCHAR"), ("new_version_ids", "VARCHAR"),
+        ("change_pct", "DOUBLE"), ("city_code", "VARCHAR"), ("revised_quarter", "INTEGER"),
+        ("superseded_version_id", "VARCHAR"), ("replacing_version_id", "VARCHAR"),
+    ),
+    "fct_park_mujun_public": (
+        ("park_code", "VARCHAR"), ("year", "INTEGER"), ("mujun_class", "VARCHAR"), ("n_enterprises", "BIGINT"),
+        ("share_pct", "DOUBLE"), ("is_suppressed", "BOOLEAN"),
+    ),
+    "energy_factors": (
+        ("carrier", "VARCHAR"), ("carrier_zh", "VARCHAR"), ("unit", "VARCHAR"), ("tce_per_unit", "DOUBLE"),
+        ("tco2_per_unit", "DOUBLE"), ("source", "VARCHAR"), ("valid_from_year", "INTEGER"),
+        ("valid_to_year", "INTEGER"),
+    ),
+    "grid_emission_factors": (
+        ("year", "INTEGER"), ("tco2_per_mwh", "DOUBLE"), ("source", "VARCHAR"),
+    ),
+    "evaluation_thresholds": (
+        ("threshold_id", "VARCHAR"), ("value", "DOUBLE"), ("unit", "VARCHAR"), ("description_zh", "VARCHAR"),
+        ("source", "VARCHAR"),
+    ),
+    "fct_enterprise_mujun": (
+        ("uscc", "VARCHAR"), ("year", "INTEGER"), ("enterprise_name", "VARCHAR"), ("park_code", "VARCHAR"),
+        ("city_code", "VARCHAR"), ("industry_code", "VARCHAR"), ("industry_division", "VARCHAR"),
+        ("latest_quarter", "INTEGER"), ("quarters_reported", "BIGINT"), ("land_mu", "DOUBLE"),
+        ("employees_persons", "BIGINT"), ("value_added_wan_yuan", "DOUBLE"), ("tax_wan_yuan", "DOUBLE"),
+        ("revenue_wan_yuan", "DOUBLE"), ("rd_expense_wan_yuan", "DOUBLE"), ("energy_tce", "DOUBLE"),
+        ("pollutant_emissions_t", "DOUBLE"), ("tax_per_mu", "DOUBLE"), ("tax_per_mu_benchmark", "DOUBLE"),
+        ("value_added_per_mu", "DOUBLE"), ("value_added_per_mu_benchmark", "DOUBLE"),
+        ("value_added_per_tce", "DOUBLE"), ("value_added_per_tce_benchmark", "DOUBLE"),
+        ("value_added_per_t_pollutant", "DOUBLE"), ("value_added_per_t_pollutant_benchmark", "DOUBLE"),
+        ("rd_share", "DOUBLE"), ("rd_share_benchmark", "DOUBLE"), ("value_added_per_employee", "DOUBLE"),
+        ("value_added_per_employee_benchmark", "DOUBLE"), ("benchmark_is_division", "BOOLEAN"),
+        ("mujun_score", "DOUBLE"), ("mujun_class", "VARCHAR"), ("source_version_ids", "VARCHAR"),
+    ),
+}
 
 YEARS = (2024, 2025)
 DATA_PARKS = ("3301-01", "3301-02", "3301-03", "3301-51", "3302-01", "3302-02")
@@ -124,6 +245,7 @@ def _dim_park() -> pd.DataFrame:
     hostile = {"park_code": HOSTILE_PARK_CODE, "park_name": HOSTILE_PARK_NAME, "city_code": "330100",
                "city_name": "杭州市", "level": "省级", "park_type": "经济开发区"}
     parks = pd.concat([parks, pd.DataFrame([hostile])], ignore_index=True).sort_values("park_code")
+    parks["is_generated"] = parks.park_code == HOSTILE_PARK_CODE
     batch = {k: v[0] for k, v in DESIGNATIONS.items()}
     revoked = {k: v[1] for k, v in DESIGNATIONS.items()}
     parks["designation_batch_year"] = parks.park_code.map(batch).astype("Int64")
@@ -147,10 +269,11 @@ def build_fixture_warehouse(path: Path) -> Path:
     dim_indicator = pd.DataFrame(
         [
             dict(indicator_id=i, indicator_name=n, dimension_code=i[:2],
-                 dimension_name=dict((d[0], d[1]) for d in DIMENSIONS)[i[:2]], unit=u,
+                 dimension_name=dict((d[0], d[1]) for d in DIMENSIONS)[i[:2]],
+                 dimension_max_points=float(dict((d[0], d[2]) for d in DIMENSIONS)[i[:2]]), unit=u,
                  formula_text=f or None, direction=d, baseline=b, leading=lv, weight=float(w),
-                 is_boolean=(u == "是/否"), source="示例")
-            for i, n, u, f, d, b, lv, w in INDICATORS
+                 is_boolean=(u == "是/否"), wide_column=i.lower(), sort_order=k, source="示例")
+            for k, (i, n, u, f, d, b, lv, w) in enumerate(INDICATORS, start=1)
         ]
     )
 
@@ -165,8 +288,8 @@ def build_fixture_warehouse(path: Path) -> Path:
                 vno = 2 if (q["quarter"] == 2 and year == 2025) else 1
                 vid = f"{city}-{year}Q{q['quarter']}-v{vno}"
                 versions.append(vid)
-                quarter_rows.append(dict(park_code=code, year=year, version_id=vid, **q))
-            version_ids = ",".join(versions)
+                quarter_rows.append(dict(park_code=code, year=year, city_code=city, version_id=vid, **q))
+            version_ids = ",".join(sorted(versions))
             quality = 0.66 + 0.08 * (DATA_PARKS.index(code) % 4) + (0.05 if year == 2025 else 0.0)
             for ind in INDICATORS:
                 iid, _, unit, _, direction, baseline, leading, weight = ind
@@ -183,9 +306,10 @@ def build_fixture_warehouse(path: Path) -> Path:
                     if unit == "%":
                         value = min(value, 100.0)
                 indicator_rows.append(dict(
-                    park_code=code, year=year, indicator_id=iid, value=value, unit=unit,
+                    park_code=code, year=year, indicator_id=iid, dimension_code=iid[:2], value=value, unit=unit,
                     score_points=_score(value, baseline, leading, weight, is_bool), weight=float(weight),
-                    is_missing=value is None, source_version_ids=version_ids))
+                    baseline=baseline, leading=leading, is_missing=value is None,
+                    missing_note_zh="缺报" if value is None else None, source_version_ids=version_ids))
             mujun_counts = {"A": rng.randint(0, 9), "B": rng.randint(5, 30), "C": rng.randint(2, 12), "D": rng.randint(0, 4)}
             total = sum(mujun_counts.values())
             for cls, n in mujun_counts.items():
@@ -200,8 +324,6 @@ def build_fixture_warehouse(path: Path) -> Path:
     ind = pd.DataFrame(indicator_rows)
     medians = ind.groupby(["year", "indicator_id"])["value"].median().rename("peer_median_value")
     ind = ind.join(medians, on=["year", "indicator_id"])
-    ind = ind[["park_code", "year", "indicator_id", "value", "unit", "score_points", "weight", "is_missing",
-               "peer_median_value", "source_version_ids"]]
 
     dim_scores = ind.assign(dim=ind.indicator_id.str[:2]).pivot_table(
         index=["park_code", "year"], columns="dim", values="score_points", aggfunc="sum")
@@ -215,48 +337,48 @@ def build_fixture_warehouse(path: Path) -> Path:
         b2 = not (key == ("3302-02", 2025))
         b3 = row["quarters_accepted"] == 4
         b4 = hg06 is not None and hg06 >= 100
-        failed = [t for ok, t in ((b1, "B1 园区级别"), (b2, "B2 重大安全环境事件"), (b3, "B3 四个季度数据"),
-                                  (b4, "B4 清洁生产审核实施率")) if not ok]
+        failed = [t for ok, t in ((b1, "B1 园区级别不是省级或国家级"), (b2, "B2 当年及前两年发生重大安全事故或突发环境污染事件"),
+                                  (b3, "B3 当年四个季度数据未全部接收"), (b4, "B4 重点企业清洁生产审核实施率未达 100%"))
+                  if not ok]
         necessary = not failed
         evaluation.append(dict(
             park_code=key[0], year=key[1], **scores, total_score=total, b1_level_ok=b1, b2_no_incidents=b2,
             b3_four_quarters=b3, b4_clean_production=b4, necessary_conditions_met=necessary,
-            failed_conditions_zh="、".join(failed) or None, is_compliant=necessary and total >= 80,
+            failed_conditions_zh=";".join(failed),  # '' when none, as in the mart is_compliant=necessary and total >= 80,
             quarters_accepted=row["quarters_accepted"], source_version_ids=row["source_version_ids"],
             city_code=row["city_code"]))
     ev = pd.DataFrame(evaluation)
     ev["rank_in_province"] = ev.groupby("year").total_score.rank(ascending=False, method="min").astype(int)
     ev["rank_in_city"] = ev.groupby(["year", "city_code"]).total_score.rank(ascending=False, method="min").astype(int)
-    ev = ev.drop(columns="city_code")
 
     pq = _with_intensities(pd.DataFrame(quarter_rows))
     flows = ["value_added_wan_yuan", "energy_tce", "co2_t", "fresh_water_wan_m3", "solid_waste_t"]
-    with_city = pq.merge(parks[["park_code", "city_code", "city_name"]], on="park_code")
+    with_city = pq.merge(parks[["park_code", "city_name"]], on="park_code")
     city_year = with_city.groupby(["city_code", "city_name", "year"], as_index=False).agg(
         n_parks=("park_code", "nunique"), **{f: (f, "sum") for f in flows})
     city_year = _with_intensities(city_year)
     province_year = _with_intensities(with_city.groupby("year", as_index=False).agg(
         n_parks=("park_code", "nunique"), **{f: (f, "sum") for f in flows}))
 
-    wide = ev[["park_code", "year", "total_score", "is_compliant"]].merge(
-        ind.pivot_table(index=["park_code", "year"], columns="indicator_id", values="value").reset_index(),
-        on=["park_code", "year"])
-
+    # As the mart: province rows have city_code NULL; intensity targets also have one row per city
+    # and no target value (the notice sets none), so target_value and progress_pct are NULL.
     targets = []
+    base = YEARS[0]
     for year in YEARS:
         designated = int(((parks.designation_batch_year <= year) &
                           (parks.revoked_year.isna() | (parks.revoked_year > year))).sum())
-        targets.append(dict(year=year, target_id="T1", target_name="省级绿色低碳工业园区认定数量",
-                            actual_value=float(designated), target_value=50.0, unit="个",
-                            progress_pct=round(100 * designated / 50, 1), note_zh="2025 年目标 50 个"))
-        targets.append(dict(year=year, target_id="T2", target_name="省级以上园区循环化改造实施比例",
-                            actual_value=62.0 + 8 * (year - 2024), target_value=100.0, unit="%",
-                            progress_pct=62.0 + 8 * (year - 2024), note_zh="实施中或已完成的园区占比"))
-        energy_drop = round(province_year.set_index("year").energy_intensity_tce_per_wan_yuan[year] / 0.42 * 100 - 100, 1)
-        targets.append(dict(year=year, target_id="T3", target_name="全省园区单位工业增加值能耗较2021年变化",
-                            actual_value=energy_drop, target_value=-15.0, unit="%",
-                            progress_pct=round(max(0.0, min(100.0, 100 * energy_drop / -15.0)), 1),
-                            note_zh="2021 年基准为示例值"))
+        targets.append(dict(year=year, target_id="T1_DESIGNATED_PARKS", target_name="建成省级绿色低碳工业园区",
+                            city_code=None, actual_value=float(designated), target_value=50.0, unit="个",
+                            progress_pct=100 * designated / 50, note_zh="截至当年已认定且未撤销的园区数"))
+        targets.append(dict(year=year, target_id="T2_RETROFIT_SHARE", target_name="省级以上园区开展循环化改造比例",
+                            city_code=None, actual_value=62.0 + 8 * (year - base), target_value=100.0, unit="%",
+                            progress_pct=62.0 + 8 * (year - base), note_zh="循环化改造为实施中或已完成"))
+        for scope, frame in [(None, province_year.assign(city_code=None)), *city_year.groupby("city_code")]:
+            by_year = frame.set_index("year").energy_intensity_tce_per_wan_yuan
+            targets.append(dict(year=year, target_id="T3_ENERGY_INTENSITY", target_name="单位工业增加值综合能耗较基期变化",
+                                city_code=scope, actual_value=100 * (by_year[year] / by_year[base] - 1),
+                                target_value=None, unit="%", progress_pct=None,
+                                note_zh=f"以 {base} 年为基期(负值为下降);通知未给出量化目标"))
 
     dm = []
     for r in ev.itertuples():
@@ -266,16 +388,22 @@ def build_fixture_warehouse(path: Path) -> Path:
         if r.total_score < 70:
             dm.append((r.park_code, r.year, "WARNING", "预警", f"综合评价得分 {r.total_score:.1f} 分,低于 70 分"))
         if r.total_score < 60 or not r.b2_no_incidents:
-            dm.append((r.park_code, r.year, "REVOKE", "建议撤销认定",
+            dm.append((r.park_code, r.year, "REVOCATION_SUGGESTED", "建议撤销认定",
                        "发生重大安全环境事件" if not r.b2_no_incidents else f"综合评价得分 {r.total_score:.1f} 分,低于 60 分"))
-    dm.append(("3301-03", 2025, "SITE_CHECK", "建议现场核查", "EG01 被后续版本修订超过 20%"))
+    dm.append(("3301-03", 2025, "SITE_CHECK_SUGGESTED", "建议现场核查", "EG01 被后续版本修订超过 20%"))
     fct_dm = pd.DataFrame(dm, columns=["park_code", "year", "flag_code", "flag_zh", "reason_zh"])
 
     revisions = pd.DataFrame([
         dict(park_code="3301-03", year=2025, indicator_id="EG01", old_value=0.31, new_value=0.39,
-             old_version_ids="330100-2025Q2-v1", new_version_ids="330100-2025Q2-v2", change_pct=25.8),
+             old_version_ids="330100-2025Q1-v1,330100-2025Q2-v1,330100-2025Q3-v1,330100-2025Q4-v1",
+             new_version_ids="330100-2025Q1-v1,330100-2025Q2-v2,330100-2025Q3-v1,330100-2025Q4-v1", change_pct=25.8,
+             city_code="330100", revised_quarter=2, superseded_version_id="330100-2025Q2-v1",
+             replacing_version_id="330100-2025Q2-v2"),
         dict(park_code="3302-01", year=2025, indicator_id="RG02", old_value=90.2, new_value=91.0,
-             old_version_ids="330200-2025Q2-v1", new_version_ids="330200-2025Q2-v2", change_pct=0.9),
+             old_version_ids="330200-2025Q1-v1,330200-2025Q2-v1,330200-2025Q3-v1,330200-2025Q4-v1",
+             new_version_ids="330200-2025Q1-v1,330200-2025Q2-v2,330200-2025Q3-v1,330200-2025Q4-v1", change_pct=0.9,
+             city_code="330200", revised_quarter=2, superseded_version_id="330200-2025Q2-v1",
+             replacing_version_id="330200-2025Q2-v2"),
     ])
 
     # Confidential canaries: publishing must never read these.
@@ -288,7 +416,7 @@ def build_fixture_warehouse(path: Path) -> Path:
     try:
         frames = {
             "dim_park": parks, "dim_indicator": dim_indicator, "fct_park_indicators": ind,
-            "fct_park_evaluation": ev, "fct_park_quarter": pq, "fct_park_year_wide": wide,
+            "fct_park_evaluation": ev, "fct_park_quarter": pq,
             "fct_city_year": city_year, "fct_province_year": province_year,
             "fct_targets": pd.DataFrame(targets), "fct_dynamic_management": fct_dm,
             "fct_revisions": revisions, "fct_park_mujun_public": pd.DataFrame(mujun_rows),
@@ -296,14 +424,23 @@ def build_fixture_warehouse(path: Path) -> Path:
                 "carrier", "carrier_zh", "unit", "tce_per_unit", "tco2_per_unit", "source",
                 "valid_from_year", "valid_to_year"]).astype({"valid_to_year": "Int64"}),
             "grid_emission_factors": pd.DataFrame(GRID_FACTORS, columns=["year", "tco2_per_mwh", "source"]),
-            "dimensions": pd.DataFrame(DIMENSIONS, columns=["dimension_code", "dimension_name", "max_points"]),
+            # The real seed: the rules the site states are the ones the dbt project ships.
+            "evaluation_thresholds": pd.read_csv(REPO_ROOT / "dbt_project" / "seeds" / "evaluation_thresholds.csv"),
+            "dimensions": pd.DataFrame(DIMENSIONS, columns=["dimension_code", "dimension_name", "max_points"]).assign(
+                source="示例"),
             "fct_enterprise_mujun": pd.DataFrame([dict(uscc=e["uscc"], enterprise_name=e["enterprise_name"],
                                                        park_code=e["park_code"], year=2025, mujun_class="A")
                                                   for e in ent_rows]),
         }
+        assert frames.keys() == SCHEMA.keys()
         for name, frame in frames.items():
+            columns = [c for c, _ in SCHEMA[name]]
+            unknown = sorted(set(frame.columns) - set(columns))
+            assert not unknown, f"{name}: columns not in the real mart: {unknown}"
+            # quoted: `leading` is a reserved word in DuckDB
+            con.execute(f'CREATE TABLE "{name}" (' + ", ".join(f'"{c}" {t}' for c, t in SCHEMA[name]) + ")")
             con.register("frame", frame)
-            con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
+            con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM frame')
             con.unregister("frame")
         con.execute(contract.raw_table_ddl(contract.ENTERPRISE_QUARTER))
         for e in ent_rows:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import math
+import shutil
 import statistics
 from collections import defaultdict
 from pathlib import Path
@@ -53,6 +54,11 @@ def _query(warehouse: Path, sql: str) -> list[dict]:
 def _seed(name: str) -> list[dict]:
     with open(SEEDS / f"{name}.csv", encoding="utf-8") as f:
         return list(csv.DictReader(f))
+
+
+def _thresholds() -> dict[str, float]:
+    """The rules' numbers as the seed evaluation_thresholds sets them (the marts read the same rows)."""
+    return {r["threshold_id"]: float(r["value"]) for r in _seed("evaluation_thresholds")}
 
 
 def _close(actual, expected) -> bool:
@@ -153,7 +159,7 @@ def _score(value, ind: dict) -> float:
     return weight * max(0.0, min(1.0, (value - baseline) / (leading - baseline)))
 
 
-def _expected_evaluation(fx: Fixture) -> tuple[dict, dict]:
+def _expected_evaluation(fx: Fixture, t: dict[str, float] | None = None) -> tuple[dict, dict]:
     catalogue = {r["indicator_id"]: r for r in _seed("indicator_catalogue")}
     levels = {r["park_code"]: r["level"] for r in _seed("park_registry")}
     indicators, evaluation = {}, {}
@@ -176,7 +182,7 @@ def _expected_evaluation(fx: Fixture) -> tuple[dict, dict]:
         evaluation[code] = {
             **{f"score_{d.lower()}": dims[d] for d in ("EG", "RG", "IG", "CG", "HG", "MG")},
             "total_score": total, **b,
-            "is_compliant": total >= 80 and all(b.values()),
+            "is_compliant": total >= (t or _thresholds())["compliant_min_score"] and all(b.values()),
             "quarters_accepted": len(p["quarters"]),
             "source_version_ids": ",".join(sorted(p["versions"])),
             "city_code": p["city_code"],
@@ -196,7 +202,7 @@ def _percentile(sorted_values: list[float], pct: float) -> float:
     return sorted_values[lo] + (h - lo) * (sorted_values[hi] - sorted_values[lo])
 
 
-def _expected_mujun(fx: Fixture) -> dict[str, tuple[float, str]]:
+def _expected_mujun(fx: Fixture, t: dict[str, float] | None = None) -> dict[str, tuple[float, str]]:
     weights = {r["mujun_indicator_code"]: float(r["weight"]) for r in _seed("mujun_weights")}
     cutoffs = _seed("mujun_class_cutoffs")
     in_force = fx.in_force_ids()
@@ -206,7 +212,7 @@ def _expected_mujun(fx: Fixture) -> dict[str, tuple[float, str]]:
         for f in ("value_added", "tax", "revenue", "rd_expense", "energy_tce", "pollutant_emissions"):
             e[f] += row[f]
         e["land_mu"], e["employees"], e["division"] = row["land_mu"], row["employees"], row["industry_code"][:2]
-    ent = {k: e for k, e in ent.items() if e["land_mu"] >= 3}
+    ent = {k: e for k, e in ent.items() if e["land_mu"] >= (t or _thresholds())["mujun_min_land_mu"]}
     values = {
         k: {
             "tax_per_mu": _div(e["tax"], e["land_mu"]),
@@ -273,6 +279,10 @@ def test_mujun_scores_and_classes_match_recomputation(built):
         assert _close(rows[uscc]["mujun_score"], score), (uscc, rows[uscc]["mujun_score"], score)
         assert rows[uscc]["mujun_class"] == cls, uscc
 
+    _check_mujun_public(fx, warehouse, expected, _thresholds())
+
+
+def _check_mujun_public(fx: Fixture, warehouse: Path, expected: dict, t: dict[str, float]) -> None:
     public = _query(warehouse, "SELECT * FROM fct_park_mujun_public")
     parks = {r["park_code"] for r in public}
     counts = defaultdict(int)
@@ -281,7 +291,7 @@ def test_mujun_scores_and_classes_match_recomputation(built):
         counts[(park, cls)] += 1
     for r in public:
         n = counts[(r["park_code"], r["mujun_class"])]
-        if n < 3:
+        if n < t["suppress_below_enterprises"]:
             assert r["is_suppressed"] and r["n_enterprises"] is None and r["share_pct"] is None
         else:
             total = sum(v for (p, _), v in counts.items() if p == r["park_code"])
@@ -345,7 +355,7 @@ def test_superseded_version_is_ignored_by_staging_but_shows_in_revisions(built):
     assert changed == {(r["park_code"], r["indicator_id"]) for r in revisions}
 
     flags = _query(warehouse, "SELECT * FROM fct_dynamic_management WHERE flag_code = 'SITE_CHECK_SUGGESTED'")
-    big = {r["park_code"] for r in revisions if abs(r["change_pct"]) > 20}
+    big = {r["park_code"] for r in revisions if abs(r["change_pct"]) > _thresholds()["revision_site_check_pct"]}
     assert big and big <= {f["park_code"] for f in flags}
 
 
@@ -359,3 +369,47 @@ def test_two_rejections_in_a_row_flag_the_city_for_site_check(built):
     registry = [r for r in _seed("park_registry") if r["city_code"] in cities]
     flagged = {r["park_code"] for r in _query(warehouse, "SELECT park_code FROM fct_dynamic_management WHERE flag_zh = '建议现场核查' AND reason_zh LIKE '%连续两个版本被退回%'")}
     assert {r["park_code"] for r in registry} <= flagged
+
+
+def test_every_rule_reads_its_number_from_the_threshold_seed(built, tmp_path):
+    """Change the seed's numbers in a copy of the warehouse, rerun the rule models: outcomes follow."""
+    fx, warehouse = built
+    _, before = _expected_evaluation(fx)
+    designations = {r["park_code"]: int(r["batch_year"]) for r in _seed("park_designations")
+                    if int(r["batch_year"]) <= YEAR and (not r["revoked_year"] or int(r["revoked_year"]) > YEAR)}
+    designated = sorted(c for c in before if c in designations)  # designated parks with data
+    assert designated and {e["is_compliant"] for e in before.values()} == {True, False}
+    t = _thresholds() | {
+        "compliant_min_score": max(e["total_score"] for e in before.values()) + 0.5,  # nobody passes
+        "warning_below_score": 100.0,  # every designated park is warned
+        "revoke_below_score": 0.0,
+        "review_after_years": float(YEAR - min(designations[c] for c in designated)) - 1,
+        "suppress_below_enterprises": 1.0,  # only empty cells stay withheld
+        "mujun_min_land_mu": 100.0,  # the fixture's larger enterprises only
+    }
+    copy = tmp_path / "warehouse.duckdb"
+    _query(warehouse, "CHECKPOINT")  # dbt's open connection may still hold the build in the WAL
+    shutil.copy(warehouse, copy)
+    con = duckdb.connect(str(copy))
+    con.executemany("UPDATE evaluation_thresholds SET value = ? WHERE threshold_id = ?", [(v, k) for k, v in t.items()])
+    con.close()
+    models = ("fct_park_evaluation", "fct_dynamic_management", "fct_enterprise_mujun", "fct_park_mujun_public")
+    result = run_dbt(tmp_path, copy, "run", "--select", *models)
+    assert result.success
+
+    _, after = _expected_evaluation(fx, t)
+    rows = {r["park_code"]: r["is_compliant"] for r in _query(copy, "SELECT * FROM fct_park_evaluation")}
+    assert rows == {c: e["is_compliant"] for c, e in after.items()} and not any(rows.values())
+    flags = _query(copy, "SELECT * FROM fct_dynamic_management")
+    warned = {f["park_code"]: f["reason_zh"] for f in flags if f["flag_code"] == "WARNING"}
+    assert sorted(warned) == designated and all("低于 100 分" in r for r in warned.values())
+    assert not any("低于 0 分" in f["reason_zh"] for f in flags)
+    due = {f["park_code"] for f in flags if f["flag_code"] == "REVIEW_DUE"}
+    # 复查到期 concerns every designated park of the registry, with or without data that year.
+    assert due == {c for c, batch in designations.items() if YEAR - batch == t["review_after_years"]} and due
+
+    expected = _expected_mujun(fx, t)
+    assert 0 < len(expected) < len(_expected_mujun(fx))
+    scored = {r["uscc"] for r in _query(copy, "SELECT uscc FROM fct_enterprise_mujun")}
+    assert scored == set(expected)
+    _check_mujun_public(fx, copy, expected, t)

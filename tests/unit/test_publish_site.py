@@ -15,11 +15,15 @@ import jieba
 import openpyxl
 import pyarrow.parquet as pq
 import pytest
+import yaml
 from greenpark import uscc
 from greenpark.publish import site as site_module
+from greenpark.publish.markup import num
+from greenpark.publish.pages import generate_pages
 from greenpark.publish.site import PublishError, publish_site
 from greenpark.settings import REPO_ROOT, Settings
-from publish_fixtures import HOSTILE_PARK_CODE, HOSTILE_PARK_NAME, build_fixture_warehouse, confidential_strings
+from publish_fixtures import (HOSTILE_PARK_CODE, HOSTILE_PARK_NAME, SCHEMA, build_fixture_warehouse,
+                              confidential_strings)
 
 
 def _settings(workdir: Path, repo_root: Path = REPO_ROOT) -> Settings:
@@ -252,3 +256,92 @@ def test_failed_build_leaves_the_published_site_intact(builds, tmp_path, monkeyp
     assert _hashes(settings.site_public_dir) == reference
     leftovers = [p.name for p in settings.site_public_dir.parent.iterdir() if p.name.startswith(".build")]
     assert leftovers == []
+
+
+def _documented_columns() -> dict[str, list[str]]:
+    """Column names of every mart and seed as the dbt project documents them."""
+    dbt = REPO_ROOT / "dbt_project"
+    models = yaml.safe_load((dbt / "models" / "marts" / "_marts__models.yml").read_text(encoding="utf-8"))["models"]
+    seeds = yaml.safe_load((dbt / "seeds" / "_seeds.yml").read_text(encoding="utf-8"))["seeds"]
+    out = {m["name"]: [c["name"] for c in m.get("columns", [])] for m in models}
+    for seed in seeds:
+        types = (seed.get("config") or {}).get("column_types") or {}
+        out[seed["name"]] = list(types) or [c["name"] for c in seed.get("columns", [])]
+    return out
+
+
+def test_fixture_has_the_documented_columns_of_the_real_marts(warehouse):
+    documented = _documented_columns()
+    for table, columns in SCHEMA.items():
+        assert [c for c, _ in columns] == documented[table], table
+        built = [(r[0], r[1]) for r in warehouse.execute(f'DESCRIBE "{table}"').fetchall()]
+        assert built == list(columns), table
+
+
+def _row(page: str, indicator_id: str) -> str:
+    match = re.search(rf"<tr>\s*<td[^>]*>{indicator_id}</td>(.*?)</tr>", page, re.DOTALL)
+    assert match, indicator_id
+    return match.group(1)
+
+
+def test_report_shows_baselines_and_the_city_ranking(built, warehouse):
+    public = built[2]
+    code, year, city = warehouse.execute("SELECT park_code, year, city_code FROM fct_park_evaluation "
+                                         "ORDER BY year DESC, park_code LIMIT 1").fetchone()
+    page = (public / "parks" / code / f"{year}.html").read_text(encoding="utf-8")
+    rows = warehouse.execute('SELECT indicator_id, unit, baseline, "leading" FROM fct_park_indicators '
+                             "WHERE park_code = ? AND year = ? AND NOT is_missing AND unit <> '是/否'",
+                             [code, year]).fetchall()
+    assert rows
+    for indicator_id, unit, baseline, leading in rows:
+        row = _row(page, indicator_id)
+        assert num(baseline, unit) in row and num(leading, unit) in row, (indicator_id, row)
+    n_city = warehouse.execute("SELECT count(*) FROM fct_park_evaluation WHERE year = ? AND city_code = ?",
+                               [year, city]).fetchone()[0]
+    assert f"共 {n_city} 个园区" in page
+
+
+def test_quarter_without_accepted_data_is_shown_not_dropped(built, warehouse):
+    public = built[2]
+    code, year, n = warehouse.execute("SELECT park_code, year, quarters_accepted FROM fct_park_evaluation "
+                                      "WHERE quarters_accepted < 4 ORDER BY 1, 2 LIMIT 1").fetchone()
+    page = (public / "parks" / code / f"{year}.html").read_text(encoding="utf-8")
+    assert ">未接收</text>" in page
+    assert f"{year} 年（{n} 季度）" in page and "不宜与其他年度直接比较" in page
+
+
+def test_targets_province_on_home_and_city_on_city_pages(built, warehouse):
+    public = built[2]
+    year = warehouse.execute("SELECT max(year) FROM fct_park_evaluation").fetchone()[0]
+    home = (public / "index.html").read_text(encoding="utf-8")
+    targets = home.split('id="targets"', 1)[1].split("</table>", 1)[0]
+    province = warehouse.execute("SELECT target_name, target_value FROM fct_targets WHERE year = ? AND city_code IS NULL",
+                                 [year]).fetchall()
+    assert targets.count("<tr>") == len(province) + 1  # header + one row per province target
+    assert any(v is None for _, v in province) and "未设定量化目标" in targets
+    city, name = warehouse.execute("SELECT city_code, target_name FROM fct_targets WHERE year = ? "
+                                   "AND city_code IS NOT NULL ORDER BY 1, 2 LIMIT 1", [year]).fetchone()
+    city_page = (public / "cities" / f"{city}.html").read_text(encoding="utf-8")
+    assert name in city_page.split('id="targets"', 1)[1]
+
+
+def test_open_data_carries_city_codes(built, warehouse):
+    public = built[2]
+    city_of = dict(warehouse.execute("SELECT park_code, city_code FROM dim_park").fetchall())
+    for name in ("park_scores", "park_indicators"):
+        frame = pq.read_table(public / "open-data" / f"{name}.parquet").to_pandas()
+        assert frame.city_code.notna().all(), name
+        assert (frame.city_code == frame.park_code.map(city_of)).all(), name
+
+
+def test_methodology_states_the_thresholds_of_the_seed(built, tmp_path):
+    warehouse_copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(built[0].warehouse_path, warehouse_copy)
+    con = duckdb.connect(str(warehouse_copy))
+    con.execute("UPDATE evaluation_thresholds SET value = 85 WHERE threshold_id = 'compliant_min_score'")
+    con.execute("UPDATE evaluation_thresholds SET value = 72.5 WHERE threshold_id = 'warning_below_score'")
+    con.close()
+    generate_pages(warehouse_copy, tmp_path / "docs", demo_data=True)
+    page = (tmp_path / "docs" / "methodology.md").read_text(encoding="utf-8")
+    assert "综合评价得分 ≥ 85 分" in page and "低于 72.50 分为预警" in page
+    assert "综合评价得分 ≥ 80 分" not in page

@@ -27,9 +27,10 @@ review_due as (
         year,
         'REVIEW_DUE' as flag_code,
         '复查到期' as flag_zh,
-        designation_batch_year || ' 年认定,' || year || ' 年满三年,应开展复查' as reason_zh
+        designation_batch_year || ' 年认定,' || year || ' 年满 ' || {{ threshold_text('review_after_years') }}
+            || ' 年,应开展复查' as reason_zh
     from designated
-    where year - designation_batch_year = 3
+    where year - designation_batch_year = {{ threshold('review_after_years') }}
 ),
 
 warning as (
@@ -38,10 +39,11 @@ warning as (
         e.year,
         'WARNING' as flag_code,
         '预警' as flag_zh,
-        '综合评价得分 ' || printf('%.1f', e.total_score) || ' 分,低于 70 分' as reason_zh
+        '综合评价得分 ' || printf('%.1f', e.total_score) || ' 分,低于 '
+            || {{ threshold_text('warning_below_score') }} || ' 分' as reason_zh
     from evaluation as e
     inner join designated using (park_code, year)
-    where e.total_score < 70
+    where e.total_score < {{ threshold('warning_below_score') }}
 ),
 
 revocation as (
@@ -52,14 +54,15 @@ revocation as (
         '建议撤销认定' as flag_zh,
         concat_ws(
             ';',
-            case when e.total_score < 60
-                then '综合评价得分 ' || printf('%.1f', e.total_score) || ' 分,低于 60 分' end,
+            case when e.total_score < {{ threshold('revoke_below_score') }}
+                then '综合评价得分 ' || printf('%.1f', e.total_score) || ' 分,低于 '
+                    || {{ threshold_text('revoke_below_score') }} || ' 分' end,
             case when not e.b2_no_incidents
                 then '不满足必要条件 B2(当年及前两年发生重大安全事故或突发环境污染事件,或未填报)' end
         ) as reason_zh
     from evaluation as e
     inner join designated using (park_code, year)
-    where e.total_score < 60 or not e.b2_no_incidents
+    where e.total_score < {{ threshold('revoke_below_score') }} or not e.b2_no_incidents
 ),
 
 large_revisions as (
@@ -72,7 +75,7 @@ large_revisions as (
             ';' order by indicator_id, superseded_version_id
         ) as detail
     from {{ ref('fct_revisions') }}
-    where abs(change_pct) > 20
+    where abs(change_pct) > {{ threshold('revision_site_check_pct') }}
     group by park_code, year
 ),
 
@@ -106,7 +109,8 @@ site_check as (
         concat_ws(
             ';',
             case when large_revisions.detail is not null
-                then '已发布指标被后续版本修订超过 20%:' || large_revisions.detail end,
+                then '已发布指标被后续版本修订超过 ' || {{ threshold_text('revision_site_check_pct') }} || '%:'
+                    || large_revisions.detail end,
             case when repeated_rejections.quarters is not null
                 then '所在城市 ' || repeated_rejections.quarters || ' 连续两个版本被退回' end
         ) as reason_zh

@@ -1,4 +1,5 @@
--- 亩均论英雄 (INTERNAL, confidential): one row per enterprise-year with land_mu ≥ 3.
+-- 亩均论英雄 (INTERNAL, confidential): one row per enterprise-year with land_mu ≥ the seed's
+-- mujun_min_land_mu (3 亩).
 -- Annual figures: flows summed over the quarters present, stocks (land, employees) and
 -- park/industry at the latest quarter. Indicator score = weight × min(value / benchmark, 2), the
 -- benchmark being the median of the same GB/T 4754 division (first 2 digits) in the province-year
@@ -37,7 +38,7 @@ enterprises as (
         flows.* exclude (uscc, year)
     from latest
     inner join flows using (uscc, year)
-    where latest.land_mu >= 3
+    where latest.land_mu >= {{ threshold('mujun_min_land_mu') }}
 ),
 
 indicator_values as (

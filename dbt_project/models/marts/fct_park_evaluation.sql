@@ -89,7 +89,7 @@ select
     b4_clean_production,
     necessary_conditions_met,
     failed_conditions_zh,
-    total_score >= 80 and necessary_conditions_met as is_compliant,
+    total_score >= {{ threshold('compliant_min_score') }} and necessary_conditions_met as is_compliant,
     row_number() over (partition by city_code, year order by total_score desc, park_code) as rank_in_city,
     row_number() over (partition by year order by total_score desc, park_code) as rank_in_province,
     quarters_accepted,

@@ -1,5 +1,6 @@
--- Public 亩均 summary: enterprises per park-year and class, with counts below 3 suppressed
--- (n_enterprises and share_pct NULL) so no published cell describes fewer than 3 enterprises.
+-- Public 亩均 summary: enterprises per park-year and class, with counts below the seed's
+-- suppress_below_enterprises (3) suppressed (n_enterprises and share_pct NULL), so no published cell
+-- describes fewer enterprises than that.
 with enterprises as (
     select park_code, year, mujun_class from {{ ref('fct_enterprise_mujun') }}
 ),
@@ -26,13 +27,17 @@ counts as (
         and enterprises.year = park_years.year
         and enterprises.mujun_class = classes.mujun_class
     group by all
+),
+
+flagged as (
+    select *, n_enterprises < {{ threshold('suppress_below_enterprises') }} as is_suppressed from counts
 )
 
 select
     park_code,
     year,
     mujun_class,
-    case when n_enterprises >= 3 then n_enterprises end as n_enterprises,
-    case when n_enterprises >= 3 then 100.0 * n_enterprises / n_total end as share_pct,
-    n_enterprises < 3 as is_suppressed
-from counts
+    case when not is_suppressed then n_enterprises end as n_enterprises,
+    case when not is_suppressed then 100.0 * n_enterprises / n_total end as share_pct,
+    is_suppressed
+from flagged

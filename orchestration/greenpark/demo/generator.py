@@ -2,7 +2,9 @@
 
 `generate` writes `<inbox>/<city>/<city>_<year>Q<q>.<ext>` for every city and quarter, and a
 manifest (`<inbox>/../demo_manifest.json`) listing every file and every deliberately wrong cell,
-so tests and the demo can check that validation finds exactly those. Everything follows from the
+so tests and the demo can check that validation finds exactly those. `resubmit` then plays the
+bureaus' second round (`demo_resubmission.json`): corrected files for the rejected ones and one
+revised file, so versions, revisions and 建议现场核查 show on the site. Everything follows from the
 seed: the same call gives the same manifest and the same bytes.
 """
 
@@ -22,9 +24,17 @@ from ..intake.archive import CHINA_TZ
 from ..registry import REGISTRY_COLUMNS, generated_registry_csv
 from ..settings import Settings, get_settings
 from .template import data_excel_rows, excel_column_letter, header_text, quarter_due_date, write_submission
-from .world import SIZES, CityWorld, World, build_world
+from .world import SIZES, TCE_PER_UNIT, CityWorld, World, build_world
 
 MANIFEST_NAME = "demo_manifest.json"
+RESUBMISSION_NAME = "demo_resubmission.json"
+RESUBMIT_AFTER = dt.timedelta(days=3)  # the second round arrives a few days after the first, before the due date
+# The revised file: one park's value added and energy consumption revised upward, and its industrial
+# land corrected; the land is a quarter-end stock, so the year's 亩均 indicators move by more than
+# the 建议现场核查 threshold (a flow revised in one quarter moves an annual indicator by a quarter as much).
+REVISION_FACTOR = 1.25
+REVISED_FLOWS = ("value_added", *TCE_PER_UNIT, "renewable_electricity", "waste_heat_recovered")
+LAND_CORRECTION = 0.8
 ERROR, WARNING = "error", "warning"  # as in quality.findings
 # Demo files that are not plain clean .xlsx: (ext, style, how many).
 DEMO_VARIANTS = (
@@ -152,6 +162,77 @@ def submission_frames(city: CityWorld, year: int, quarter: int, with_annual: boo
     }
 
 
+def resubmit(inbox_dir: Path, *, seed: int = 20220324, settings: Settings | None = None) -> dict:
+    """The bureaus' second round on top of a `generate(size='demo')` inbox; returns its manifest.
+
+    Overwrites, under the same names: every file that carried an injected error (severity error)
+    with its honest version, and the last-quarter file of one city in the latest year with one
+    park's value added and energy ×REVISION_FACTOR and its land ×LAND_CORRECTION. Modification
+    times are RESUBMIT_AFTER after the first round, so the pull records them as later versions. The
+    manifest (files rewritten, corrected cells, revised values) is also written next to
+    demo_manifest.json as demo_resubmission.json.
+    """
+    settings = settings or get_settings()
+    inbox_dir = Path(inbox_dir)
+    first_path = inbox_dir.parent / MANIFEST_NAME
+    if not first_path.exists():
+        raise FileNotFoundError(f"{first_path} not found: run generate(size='demo') first")
+    first = json.loads(first_path.read_text(encoding="utf-8"))
+    if first["size"] != "demo" or first["seed"] != seed:
+        raise ValueError(f"{first_path} is size {first['size']!r}, seed {first['seed']}; resubmit needs the demo of seed {seed}")
+    world = build_demo_world("demo", seed, settings)
+    entries = {f["path"]: f for f in first["files"]}
+    errors: dict[str, list[dict]] = {}
+    for err in first["injected_errors"]:
+        if err["severity"] == ERROR:
+            errors.setdefault(err["file"], []).append(err)
+    touched = {err["file"] for err in first["injected_errors"]}
+    latest = max(first["years"])
+    candidates = sorted(p for p, f in entries.items() if f["year"] == latest and f["quarter"] == 4 and p not in touched)
+    rng = np.random.default_rng([seed, 40])
+    revised_path = candidates[int(rng.integers(len(candidates)))]
+
+    corrected, revised = [], []
+    for relpath in sorted({*errors, revised_path}):
+        entry = entries[relpath]
+        city = world.city(entry["city_code"])
+        spec = FileSpec(entry["city_code"], entry["year"], entry["quarter"], entry["ext"], entry["style"],
+                        with_annual=entry["rows"][contract.PARK_ANNUAL.key] > 0)
+        frames = submission_frames(city, spec.year, spec.quarter, spec.with_annual)
+        base = {k: entry[k] for k in ("path", "city_code", "year", "quarter", "ext", "style")}
+        base["received_at"] = dropped_at(spec.year, spec.quarter, resubmitted=True).isoformat()
+        if relpath in errors:
+            cells = [{"sheet": e["sheet"], "excel_row": e["excel_row"], "column": e["column"], "rule": e["rule"],
+                      "wrong_value": e["value"], "corrected_value": e["original_value"]} for e in errors[relpath]]
+            corrected.append(base | {"corrected_cells": cells})
+        else:
+            revised.append(base | _revise(frames[contract.PARK_QUARTER.key], rng))
+        _write_frames(city, spec, frames, inbox_dir, resubmitted=True)
+    manifest = {
+        "seed": seed,
+        "demo_data": True,
+        "n_files": len(corrected) + len(revised),
+        "files": sorted(e["path"] for e in corrected + revised),
+        "corrected": corrected,
+        "revised": revised,
+    }
+    path = inbox_dir.parent / RESUBMISSION_NAME
+    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return manifest
+
+
+def _revise(park_quarter: pd.DataFrame, rng: np.random.Generator) -> dict:
+    """Revise one park's row of the honest park-quarter frame in place; describe the change."""
+    row = int(rng.integers(len(park_quarter)))
+    changes = []
+    for column, factor in [(c, REVISION_FACTOR) for c in REVISED_FLOWS] + [("land_mu", LAND_CORRECTION)]:
+        old = float(park_quarter.at[row, column])
+        new = round(old * factor, 2)
+        park_quarter.at[row, column] = new
+        changes.append({"column": column, "old_value": old, "new_value": new})
+    return {"park_code": str(park_quarter.at[row, "park_code"]), "changes": changes}
+
+
 # --- planning ---------------------------------------------------------------------------------
 
 
@@ -238,6 +319,30 @@ def _clear_inbox(inbox_dir: Path) -> None:
 def _write_file(city: CityWorld, spec: FileSpec, inbox_dir: Path) -> dict:
     frames = submission_frames(city, spec.year, spec.quarter, spec.with_annual)
     injected = [_inject(frames, inj, row, spec) for inj, row in zip(spec.injections, _pick_rows(frames, spec))]
+    _write_frames(city, spec, frames, inbox_dir)
+    rows = {key: 0 if frame is None else len(frame) for key, frame in frames.items()}
+    entry = {
+        "path": spec.relpath,
+        "city_code": spec.city_code,
+        "city_name": city.city_name,
+        "year": spec.year,
+        "quarter": spec.quarter,
+        "ext": spec.ext,
+        "style": spec.style,
+        "rows": rows,
+        "n_injected": len(injected),
+    }
+    return {"file": entry, "injected": injected}
+
+
+def dropped_at(year: int, quarter: int, resubmitted: bool = False) -> dt.datetime:
+    """When the demo bureau drops the file (China time): five days before the due date, and
+    RESUBMIT_AFTER later for the second round."""
+    first = dt.datetime.combine(quarter_due_date(year, quarter) - dt.timedelta(days=5), dt.time(10))
+    return (first + RESUBMIT_AFTER if resubmitted else first).replace(tzinfo=CHINA_TZ)
+
+
+def _write_frames(city: CityWorld, spec: FileSpec, frames: dict, inbox_dir: Path, resubmitted: bool = False) -> None:
     path = inbox_dir / spec.relpath
     write_submission(
         path,
@@ -252,22 +357,8 @@ def _write_file(city: CityWorld, spec: FileSpec, inbox_dir: Path) -> dict:
         park_codes=tuple(city.parks.park_code),
     )
     # The pull takes a file's modification time as its receipt time: the demo bureaus send on time.
-    dropped = dt.datetime.combine(quarter_due_date(spec.year, spec.quarter) - dt.timedelta(days=5), dt.time(10))
-    stamp = dropped.replace(tzinfo=CHINA_TZ).timestamp()
+    stamp = dropped_at(spec.year, spec.quarter, resubmitted).timestamp()
     os.utime(path, (stamp, stamp))
-    rows = {key: 0 if frame is None else len(frame) for key, frame in frames.items()}
-    entry = {
-        "path": spec.relpath,
-        "city_code": spec.city_code,
-        "city_name": city.city_name,
-        "year": spec.year,
-        "quarter": spec.quarter,
-        "ext": spec.ext,
-        "style": spec.style,
-        "rows": rows,
-        "n_injected": len(injected),
-    }
-    return {"file": entry, "injected": injected}
 
 
 _ABBREVIATIONS = (

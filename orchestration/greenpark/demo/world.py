@@ -27,6 +27,12 @@ NATIONAL_CITIES = 100
 DEMO_ENTERPRISES_PER_PARK = (35, 66)  # uniform integer range
 FIRST_GENERATED_SEQ = 51  # generated parks are numbered NNNN-51 upward (README, Registry)
 TREND_BASE_YEAR = 2021  # the targets' base year: trends are counted from here
+# Performance parameters sit at GRADE_FLOOR + GRADE_SPAN × quality (± GRADE_NOISE / 2) of their
+# worst→best range; tuned so that with the demo's indicator catalogue about one park in six scores
+# ≥ 80, most 60–80 and a few below 60.
+GRADE_FLOOR, GRADE_SPAN, GRADE_NOISE = 0.485, 0.225, 0.30
+AUDIT_COMPLETE_ABOVE = 0.50  # graded audit progress above which every key enterprise is audited (B4)
+PLANTED_ACCIDENT_YEAR = 2025
 
 # Quarter factors for flows: a Spring Festival dip in Q1, a year-end push in Q4; mean 1.
 SEASONALITY = np.array([0.96, 1.00, 1.00, 1.04])
@@ -188,40 +194,49 @@ def _profiles(parks: pd.DataFrame, seed: int) -> pd.DataFrame:
     rng = _rng(seed, 1)
     n = len(parks)
     national = (parks.level == "国家级").to_numpy()
+    # How green a park is, evenly spread over (0, 1) whatever the seed: the performance parameters
+    # below lean on it, so the demo shows leaders, the middle and laggards instead of every park
+    # averaging out near the middle.
+    quality = (rng.permutation(n) + 0.5) / n
 
     def u(lo: float, hi: float) -> np.ndarray:
         return rng.uniform(lo, hi, n)
 
+    def graded(worst: float, best: float) -> np.ndarray:
+        """Between the worst and best value of the range: mostly by quality, partly at random."""
+        at = GRADE_FLOOR + GRADE_SPAN * quality + GRADE_NOISE * (rng.random(n) - 0.5)
+        return worst + (best - worst) * np.clip(at, 0.0, 1.0)
+
     land = np.where(national, u(6_000, 18_000), u(2_000, 8_000))  # 亩 of industrial land
-    mu_va = np.clip(rng.lognormal(np.log(180), 0.3, n), 90, 380)  # 万元 of value added per 亩 per year
     p = {
+        "quality": quality,
         "land_mu": np.round(land, 1),
-        "annual_va": land * mu_va,
+        "annual_va": land * graded(90, 330),  # 万元 of value added per 亩 per year
         "va_rate": u(0.20, 0.30),  # value added / gross output
-        "tax_rate": u(0.14, 0.24),
-        "hightech_share": u(0.30, 0.78),
-        "green_share": u(0.06, 0.32),
-        "va_per_employee": u(18, 55),  # 万元 per person per year
+        "tax_rate": graded(0.14, 0.24),
+        "hightech_share": graded(0.30, 0.78),
+        "green_share": graded(0.06, 0.32),
+        "va_per_employee": graded(18, 55),  # 万元 per person per year
         "growth": u(0.00, 0.08),  # per year
         "improvement": u(0.00, 0.05),  # yearly decline of intensities
-        "energy_intensity": u(0.15, 0.55),  # tce/万元
-        "renewable_share": u(0.02, 0.25),
-        "waste_heat_share": u(0.01, 0.12),  # of energy_tce
-        "water_intensity": u(3.5, 10.5),  # m³/万元
-        "reuse_rate": u(0.80, 0.96),
+        "energy_intensity": graded(0.55, 0.15),  # tce/万元
+        "renewable_share": graded(0.02, 0.25),
+        "waste_heat_share": graded(0.01, 0.12),  # of energy_tce
+        "water_intensity": graded(10.5, 3.5),  # m³/万元
+        "reuse_rate": graded(0.80, 0.965),
         "wastewater_ratio": u(0.55, 0.85),
-        "reclaim_rate": u(0.04, 0.35),
-        "solid_util": u(0.86, 0.995),
-        "hazardous_treated": u(0.95, 1.0),
+        "reclaim_rate": graded(0.04, 0.35),
+        "solid_util": graded(0.86, 0.995),
+        "hazardous_treated": graded(0.95, 1.0),
         "enterprise_share": u(0.55, 0.85),  # share of park value added reported by listed enterprises
     }
     for col, (lo, hi) in RATES.items():
-        p[f"rate_{col}"] = u(lo, hi)
-    # Fuel mix as shares of energy_tce; coal only in about half of the parks.
+        p[f"rate_{col}"] = graded(hi, lo)
+    # Fuel mix as shares of energy_tce; coal in about half of the parks, more often in the laggards.
     mix = np.column_stack(
         [
             u(0.30, 0.50),  # electricity (当量值, so a modest share of tce is a lot of kWh)
-            np.where(rng.random(n) < 0.5, u(0.05, 0.25), 0.0),  # raw coal
+            np.where(rng.random(n) < 1 - quality, u(0.05, 0.25), 0.0),  # raw coal
             u(0.08, 0.25),  # natural gas
             u(0.0, 0.02),  # fuel oil
             u(0.005, 0.03),  # diesel
@@ -235,18 +250,25 @@ def _profiles(parks: pd.DataFrame, seed: int) -> pd.DataFrame:
         p[f"mix_{carrier}"] = mix[:, j]
     # Annual-sheet profile.
     p["area_ha"] = np.round(land / 15 / u(0.40, 0.65), 1)
-    p["green_ratio"] = u(0.12, 0.32)
-    p["pv_density"] = u(0.4, 5.0)  # MW per km²
-    p["green_building_share"] = u(0.30, 1.0)
+    p["green_ratio"] = graded(0.12, 0.32)
+    p["pv_density"] = graded(0.4, 5.0)  # MW per km²
+    p["green_building_share"] = graded(0.30, 1.0)
     p["buses"] = rng.integers(10, 200, n)
-    p["nev_share"] = u(0.40, 0.95)
+    p["nev_share"] = graded(0.40, 0.95)
     p["key_share"] = u(0.20, 0.45)
-    p["diagnosed_share"] = u(0.40, 1.0)
-    p["audited_share"] = np.where(rng.random(n) < 0.6, 1.0, u(0.60, 0.98))
-    p["plan_year"] = rng.integers(2016, 2024, n)
+    p["diagnosed_share"] = graded(0.40, 1.0)
+    p["audited_share"] = np.where(graded(0.0, 1.0) > AUDIT_COMPLETE_ABOVE, 1.0, u(0.60, 0.98))
+    p["plan_year"] = np.round(graded(2015.5, 2023.4)).astype(int)
     p["retrofit_u"] = rng.random(n)
     for col in _BOOL_PROB:
-        p[f"u_{col}"] = rng.random(n)
+        p[f"u_{col}"] = graded(1.0, 0.0)  # below the facility's share: the park has it
+    # Planted failures of a 必要条件, so the 达标 list shows that a high score is not enough: the
+    # second-best park has a 重大安全事故 in PLANTED_ACCIDENT_YEAR, the third-best has not audited
+    # every key enterprise (B4).
+    by_quality = np.argsort(-quality, kind="stable")
+    p["accident_year"] = np.zeros(n, dtype=int)
+    p["accident_year"][by_quality[1]] = PLANTED_ACCIDENT_YEAR
+    p["audited_share"][by_quality[2]] = 0.80  # still short of 100 % after the yearly progress
     return pd.DataFrame(p)
 
 
@@ -417,8 +439,10 @@ class CityWorld:
         out["retrofit_status"] = np.where(
             p["retrofit_u"] < done, "已完成", np.where(p["retrofit_u"] < started, "实施中", "未开展")
         )
-        out["major_accidents"] = rng.random(n) < 0.015
-        out["pollution_incidents"] = rng.random(n) < 0.02
+        # Rare random events among the parks outside the leading quarter, plus the planted accident.
+        exposed = p["quality"] < 0.75
+        out["major_accidents"] = (rng.random(n) < 0.015) & exposed | (p["accident_year"] == year)
+        out["pollution_incidents"] = (rng.random(n) < 0.02) & exposed
         return _frame(contract.PARK_ANNUAL, out)
 
     def enterprise_quarter(self, year: int, quarter: int, park_quarter: pd.DataFrame) -> pd.DataFrame:

@@ -86,8 +86,9 @@ def progress_bar(title: str, pct_value: float | None) -> str:
 
 
 def series_chart(title: str, unit: str, labels: Sequence[str], values: Sequence[float | None],
-                 *, kind: str = "line") -> str:
-    """A trend over periods (quarters or years): line with points, or columns; values labelled."""
+                 *, kind: str = "line", missing_label: str = "缺报") -> str:
+    """A trend over periods (quarters or years): line with points, or columns; values labelled.
+    A period without a value shows `missing_label` at its place on the axis."""
     left, right, top, bottom = 64, 16, 28, 40
     step = 48 if kind == "line" else 80
     plot_w = max(step * max(len(labels), 1), 240)
@@ -112,7 +113,7 @@ def series_chart(title: str, unit: str, labels: Sequence[str], values: Sequence[
                      f'font-size="11">{_e(label)}</text>')
         if is_missing(value):
             parts.append(f'<text class="gp-missing" x="{_f(cx)}" y="{_f(top + plot_h - 6)}" '
-                         f'text-anchor="middle" font-size="11">缺报</text>')
+                         f'text-anchor="middle" font-size="11">{_e(missing_label)}</text>')
             continue
         y = top + plot_h - plot_h * float(value) / vmax
         if kind == "bar":

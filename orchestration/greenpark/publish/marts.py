@@ -32,8 +32,21 @@ PUBLIC_TABLES: dict[str, tuple[str, ...]] = {
     "fct_park_mujun_public": ("park_code", "year", "mujun_class"),
     "energy_factors": ("valid_from_year", "carrier"),
     "grid_emission_factors": ("year",),
+    # The numbers of the evaluation rules (综合评价, 动态管理, 亩均 disclosure): the marts apply them,
+    # the site only states them, both from this seed, so site and marts cannot disagree.
+    "evaluation_thresholds": ("threshold_id",),
 }
-REQUIRED = ("dim_park", "dim_indicator", "fct_park_indicators", "fct_park_evaluation")
+REQUIRED = ("dim_park", "dim_indicator", "fct_park_indicators", "fct_park_evaluation", "evaluation_thresholds")
+
+
+def join_new_columns(left: pd.DataFrame, right: pd.DataFrame, on: str | list[str]) -> pd.DataFrame:
+    """Left join that takes from `right` only the columns `left` lacks.
+
+    Marts repeat descriptive columns (city_code, baseline, ...); a plain merge would rename both
+    copies with _x/_y suffixes and leave the expected name missing."""
+    keys = [on] if isinstance(on, str) else list(on)
+    extra = [c for c in right.columns if c not in left.columns and c not in keys]
+    return left.merge(right[keys + extra].drop_duplicates(keys), on=keys, how="left")
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,12 @@ class Marts:
         from_scores = [c[len("score_"):].upper() for c in self.fct_park_evaluation.columns if c.startswith("score_")]
         others = sorted(set(self.dim_indicator["dimension_code"]) - set(from_scores))
         return from_scores + others
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        """threshold_id -> value of the seed evaluation_thresholds."""
+        seed = self.evaluation_thresholds
+        return {str(k): float(v) for k, v in zip(seed.threshold_id, seed.value)}
 
     def source_date_epoch(self) -> int:
         """The data vintage as a timestamp (end of the latest quarter in the marts), used for the

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .markup import is_missing, split_ids
-from .marts import Marts
+from .marts import Marts, join_new_columns
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _FIXED_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -91,15 +91,15 @@ def _park_columns(marts: Marts) -> pd.DataFrame:
 
 
 def indicator_frame(marts: Marts) -> pd.DataFrame:
-    ind = marts.fct_park_indicators.merge(_park_columns(marts), on="park_code", how="left").merge(
-        marts.dim_indicator[["indicator_id", "indicator_name", "dimension_name"]], on="indicator_id", how="left")
+    ind = join_new_columns(join_new_columns(marts.fct_park_indicators, _park_columns(marts), "park_code"),
+                           marts.dim_indicator[["indicator_id", "indicator_name", "dimension_name"]], "indicator_id")
     ind = ind.rename(columns={"weight": "weight_points"})
     ind["source_version_ids"] = ind["source_version_ids"].map(_ids_text)
     return _conform(ind, INDICATOR_FIELDS, ["park_code", "year", "indicator_id"])
 
 
 def score_frame(marts: Marts) -> pd.DataFrame:
-    ev = marts.fct_park_evaluation.merge(_park_columns(marts), on="park_code", how="left")
+    ev = join_new_columns(marts.fct_park_evaluation, _park_columns(marts), "park_code")
     ev = ev.rename(columns={c: f"{c}_points" for c in ev.columns if c.startswith("score_") or c == "total_score"})
     ev["source_version_ids"] = ev["source_version_ids"].map(_ids_text)
     return _conform(ev, SCORE_FIELDS, ["park_code", "year"])

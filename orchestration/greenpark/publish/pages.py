@@ -24,18 +24,11 @@ import yaml
 
 from . import charts
 from .markup import MISSING, is_missing, num, pct, points, split_ids, table, text, title, yaml_str, yes_no
-from .marts import Marts, load_marts, parse_version_id
+from .marts import Marts, join_new_columns, load_marts, parse_version_id
 from .open_data import export_open_data
 
 NAV_FILE = ".nav.yml"
 SITE_TITLE = "浙江省绿色低碳工业园区信息公开"
-# Evaluation thresholds from indicators.md (综合评价 and 动态管理); the marts apply them, the
-# methodology page states them.
-COMPLIANT_MIN_SCORE = 80
-WARNING_BELOW_SCORE = 70
-REVOKE_BELOW_SCORE = 60
-REVIEW_AFTER_YEARS = 3
-SUPPRESS_BELOW = 3
 
 INTENSITIES = (  # column, label, unit
     ("energy_intensity_tce_per_wan_yuan", "单位工业增加值综合能耗", "tce/万元"),
@@ -110,7 +103,9 @@ def _compliance(row) -> str:
 def _annual_from_quarters(quarters: pd.DataFrame) -> pd.DataFrame:
     """Annual flows as sums of quarters, then intensities as ratios of the sums."""
     flows = [c for c, _, _ in FLOWS if c in quarters.columns]
-    yearly = quarters.groupby("year", as_index=False)[flows].sum(min_count=1)
+    grouped = quarters.groupby("year")
+    yearly = grouped[flows].sum(min_count=1).join(grouped["value_added_wan_yuan"].count().rename("n_quarters"))
+    yearly = yearly.reset_index()
     va = yearly["value_added_wan_yuan"].where(yearly["value_added_wan_yuan"] > 0)
     yearly["energy_intensity_tce_per_wan_yuan"] = yearly["energy_tce"] / va
     yearly["co2_intensity_t_per_wan_yuan"] = yearly["co2_t"] / va
@@ -126,9 +121,9 @@ class _Site:
         self.demo = demo
         self.parks = marts.dim_park.set_index("park_code", drop=False)
         self.indicators = marts.dim_indicator.set_index("indicator_id", drop=False)
-        ev = marts.fct_park_evaluation.merge(
-            marts.dim_park[["park_code", "park_name", "city_code", "city_name", "level", "park_type"]],
-            on="park_code", how="left")
+        ev = join_new_columns(
+            marts.fct_park_evaluation,
+            marts.dim_park[["park_code", "park_name", "city_code", "city_name", "level", "park_type"]], "park_code")
         self.ev = ev.sort_values(["year", "park_code"], kind="mergesort").reset_index(drop=True)
         self.years = marts.years
         self.latest = self.years[-1] if self.years else None
@@ -140,6 +135,7 @@ class _Site:
                                if k not in self.dim_names})
         self.dim_max = dict(zip(marts.dimensions.get("dimension_code", []), marts.dimensions.get("max_points", [])))
         self.flags = marts.fct_dynamic_management
+        self.t = {k: num(v, digits=0) if float(v).is_integer() else num(v) for k, v in marts.thresholds.items()}
         self.reports = 0
 
     # --- helpers ---------------------------------------------------------------------------------
@@ -237,23 +233,30 @@ class _Site:
         quarters = self.m.fct_park_quarter
         quarters = quarters[(quarters.park_code == code) & (quarters.year <= year)]
         quarters = quarters.drop_duplicates(["year", "quarter"], keep="last")
+        # every quarter of the years shown, so a quarter without accepted data is visible as such
+        grid = pd.DataFrame([(y, q) for y in sorted(set(quarters.year)) for q in range(1, 5)], columns=["year", "quarter"])
+        grid_quarters = grid.merge(quarters, on=["year", "quarter"], how="left")
         out.append("## 趋势 {#trends}\n")
         if quarters.empty:
             out.append("暂无季度数据。\n")
         else:
             out.append("### 分季度 {#trend-quarters}\n")
-            labels = [f"{int(y)}Q{int(q)}" for y, q in zip(quarters.year, quarters.quarter)]
-            out.append(charts.group([charts.series_chart(label, unit, labels, list(quarters[col]))
+            labels = [f"{int(y)}Q{int(q)}" for y, q in zip(grid_quarters.year, grid_quarters.quarter)]
+            out.append(charts.group([charts.series_chart(label, unit, labels, list(grid_quarters[col]),
+                                                         missing_label="未接收")
                                      for col, label, unit in INTENSITIES]) + "\n")
             out.append("### 分年度 {#trend-years}\n")
             yearly = _annual_from_quarters(quarters)
-            ylabels = [f"{int(y)} 年" for y in yearly.year]
+            ylabels = [f"{int(y)} 年" + ("" if n == 4 else f"（{int(n)} 季度）") for y, n in zip(yearly.year, yearly.n_quarters)]
             out.append(charts.group([charts.series_chart(label, unit, ylabels, list(yearly[col]), kind="bar")
                                      for col, label, unit in INTENSITIES]) + "\n")
-            out.append(table(["年度"] + [f"{label}（{unit}）" for _, label, unit in FLOWS],
-                             [[f"{int(r['year'])} 年"] + [num(r[c]) for c, _, _ in FLOWS]
-                              for _, r in yearly.iterrows()], align="l" + "r" * len(FLOWS)))
-            out.append("年度值为四个季度流量之和；强度为年度流量之比（非季度强度的平均）。\n")
+            out.append(table(["年度", "已接收季度"] + [f"{label}（{unit}）" for _, label, unit in FLOWS],
+                             [[f"{int(r['year'])} 年", num(r["n_quarters"], "个", digits=0)] + [num(r[c]) for c, _, _ in FLOWS]
+                              for _, r in yearly.iterrows()], align="lr" + "r" * len(FLOWS)))
+            partial = [f"{int(y)} 年" for y, n in zip(yearly.year, yearly.n_quarters) if n < 4]
+            out.append("年度值为已接收季度的流量之和；强度为年度流量之比（非季度强度的平均）。"
+                       + (f"{'、'.join(partial)}未接收全部四个季度的数据，流量合计不是全年值，不宜与其他年度直接比较。"
+                          if partial else "") + "\n")
 
         out.append("## 亩均论英雄分类 {#mujun}\n")
         mj = self.m.fct_park_mujun_public
@@ -265,14 +268,16 @@ class _Site:
             for r in mj.itertuples(index=False):
                 suppressed = bool(r.is_suppressed)
                 rows.append([f"{text(r.mujun_class)} 类",
-                             f"&lt;{SUPPRESS_BELOW} 家" if suppressed else num(r.n_enterprises, "家", digits=0),
+                             f"&lt;{self.t['suppress_below_enterprises']} 家" if suppressed else num(r.n_enterprises, "家", digits=0),
                              MISSING if suppressed else pct(r.share_pct)])
             out.append(table(["分类", "企业数", "占比"], rows, align="lrr"))
-            out.append(f"企业数少于 {SUPPRESS_BELOW} 家的单元不公开具体数字（显示为“&lt;{SUPPRESS_BELOW} 家”和“—”），"
+            cut = self.t["suppress_below_enterprises"]
+            out.append(f"企业数少于 {cut} 家的单元不公开具体数字（显示为“&lt;{cut} 家”和“—”），"
                        "企业层面数据不公开。\n")
 
         out.append("## 动态管理 {#dynamic}\n")
         fl = self.flags[(self.flags.park_code == code) & (self.flags.year == year)]
+        fl = fl.assign(_o=fl.flag_zh.map({f: i for i, f in enumerate(BULLETIN_FLAGS)})).sort_values("_o", kind="mergesort")
         out.append("本年度无动态管理事项。\n" if fl.empty else table(
             ["事项", "原因"], [[text(r.flag_zh), text(r.reason_zh)] for r in fl.itertuples(index=False)]))
 
@@ -300,8 +305,7 @@ class _Site:
     def indicator_table(self, inds: pd.DataFrame) -> str:
         rows = []
         order = {d: i for i, d in enumerate(self.m.dimension_order)}
-        merged = inds.merge(self.m.dim_indicator.drop(columns=["unit", "weight"], errors="ignore"),
-                            on="indicator_id", how="left")
+        merged = join_new_columns(inds, self.m.dim_indicator, "indicator_id")
         merged["_dim"] = merged.dimension_code.map(order)
         for r in merged.sort_values(["_dim", "indicator_id"], kind="mergesort").to_dict("records"):
             unit = r.get("unit")
@@ -345,18 +349,45 @@ class _Site:
         cy = self.m.fct_city_year
         cy = cy[cy.city_code == city_code] if "city_code" in cy.columns else cy.iloc[0:0]
         out.append("## 全市园区趋势 {#trends}\n")
-        out.append(self.rollup_section(cy, f"{city_name}园区"))
+        out.append(self.rollup_section(cy, f"{city_name}园区", city_code))
+        out.append("## 目标进展 {#targets}\n")
+        out.append(self.targets_table(city_code))
         self.w.page(rel, "\n".join(out))
 
-    def rollup_section(self, frame: pd.DataFrame, who: str) -> str:
+    def targets_table(self, city_code: str | None) -> str:
+        """The latest year's progress towards the notice's targets: province rows (city_code NULL)
+        or one city's rows. A target without a number in the notice has no progress bar."""
+        tg = self.m.fct_targets
+        if self.latest is None or tg.empty:
+            return "暂无目标进展数据。\n"
+        tg = tg[tg.year == self.latest]
+        tg = tg[tg.city_code.isna()] if city_code is None else tg[tg.city_code == city_code]
+        if tg.empty:
+            return "暂无目标进展数据。\n"
+        rows = []
+        for r in tg.itertuples(index=False):
+            if is_missing(r.target_value):
+                target, progress = "未设定量化目标", MISSING
+            else:
+                target = num(r.target_value, r.unit)
+                progress = f"{charts.progress_bar(r.target_name, r.progress_pct)} {pct(r.progress_pct)}"
+            rows.append([text(r.target_name), num(r.actual_value, r.unit), target, progress, text(r.note_zh)])
+        return table(["目标", f"{self.latest} 年实际", "目标值", "进度", "说明"], rows, align="lrrll")
+
+    def rollup_section(self, frame: pd.DataFrame, who: str, city_code: str | None = None) -> str:
         if frame.empty:
             return "暂无汇总数据。\n"
         cols = [(c, label, unit) for c, label, unit in FLOWS + INTENSITIES if c in frame.columns]
+        ev = self.ev if city_code is None else self.ev[self.ev.city_code == city_code]
+        partial = [int((ev[ev.year == y].quarters_accepted < 4).sum()) for y in frame.year]
         out = [table(["指标"] + [f"{int(y)} 年" for y in frame.year],
-                     [["参评园区数"] + [num(v, "个", digits=0) for v in frame.get("n_parks", [None] * len(frame))]]
+                     [["参评园区数"] + [num(v, "个", digits=0) for v in frame.get("n_parks", [None] * len(frame))],
+                      ["其中未接收全部四个季度的园区"] + [num(n, "个", digits=0) for n in partial]]
                      + [[f"{label}"] + [num(v, unit) for v in frame[c]] for c, label, unit in cols],
                      align="l" + "r" * len(frame))]
-        out.append("汇总值为各园区流量之和，强度为汇总流量之比。\n")
+        out.append("汇总值为各园区已接收季度的流量之和，强度为汇总流量之比。"
+                   + ("有园区未接收全部四个季度数据的年度，流量合计低于全年实际值，年度之间不宜直接比较流量；"
+                      "强度为同期流量之比，仍可比较。" if any(partial) else "") + "\n")
         labels = [f"{int(y)} 年" for y in frame.year]
         out.append(charts.group([charts.series_chart(f"{who}{label}", unit, labels, list(frame[c]), kind="bar")
                                  for c, label, unit in INTENSITIES if c in frame.columns]) + "\n")
@@ -419,7 +450,7 @@ class _Site:
                 rows.append([text(code), name, text(self.parks.city_name.get(code)), text(reason)])
             out.append(table(["代码", "园区", "城市", "原因"], rows))
         out.append("## 园区认定名录 {#registry}\n")
-        out.append(f"认定状态为截至 {year} 年底的状态；认定满 {REVIEW_AFTER_YEARS} 年的园区应接受复查。\n")
+        out.append(f"认定状态为截至 {year} 年底的状态；认定满 {self.t['review_after_years']} 年的园区应接受复查。\n")
         rows = []
         for p in self.m.dim_park.itertuples(index=False):
             status = self.designation_as_of(p._asdict(), year)
@@ -442,11 +473,12 @@ class _Site:
             "- 是/否指标：满足得全部权重分，否则 0 分。\n"
             "- 缺报指标得 0 分，并在报告中标注“缺报”。\n"
             f"- 维度得分为该维度指标得分之和，综合评价得分为六个维度之和（满分 {num(total, '分', digits=0)}）。\n"
-            f"- 达标：综合评价得分 ≥ {COMPLIANT_MIN_SCORE} 分且满足全部必要条件，即达到省级绿色低碳工业园区评价要求。\n")
+            f"- 达标：综合评价得分 ≥ {self.t['compliant_min_score']} 分且满足全部必要条件，即达到省级绿色低碳工业园区评价要求。\n")
         out.append(table(["必要条件", "说明"], [[label.split(" ")[0], label.split(" ", 1)[1]] for _, label in CONDITIONS]))
-        out.append(f"动态管理：已认定园区认定满 {REVIEW_AFTER_YEARS} 年应复查（复查到期）；综合评价得分低于 "
-                   f"{WARNING_BELOW_SCORE} 分为预警；低于 {REVOKE_BELOW_SCORE} 分或发生重大安全环境事件为建议撤销认定；"
-                   "已公开指标被后续版本修订超过 20 %，或同一城市同一季度连续两个版本被退回，为建议现场核查。\n")
+        out.append(f"动态管理：已认定园区认定满 {self.t['review_after_years']} 年应复查（复查到期）；综合评价得分低于 "
+                   f"{self.t['warning_below_score']} 分为预警；低于 {self.t['revoke_below_score']} 分或发生重大安全环境事件"
+                   f"为建议撤销认定；已公开指标被后续版本修订超过 {self.t['revision_site_check_pct']} %，"
+                   "或同一城市同一季度连续两个版本被退回，为建议现场核查。\n")
         out.append("## 维度 {#dimensions}\n")
         dims = self.m.dimensions
         order = {d: i for i, d in enumerate(self.m.dimension_order)}
@@ -507,9 +539,9 @@ class _Site:
         if notes:
             out.append("本站数据涉及的年度中：\n\n" + "\n".join(notes) + "\n")
         out.append("## 亩均论英雄分类 {#mujun}\n")
-        out.append("对用地 3 亩及以上的企业，按亩均税收、亩均增加值、单位能耗增加值、单位排放增加值、研发经费占比和全员劳动生产率"
+        out.append(f"对用地 {self.t['mujun_min_land_mu']} 亩及以上的企业，按亩均税收、亩均增加值、单位能耗增加值、单位排放增加值、研发经费占比和全员劳动生产率"
                    "计算综合得分，并按全省同年度得分分位分为 A、B、C、D 四类。企业层面数据为保密的行政数据，本站只公开各园区各类别的"
-                   f"企业数和占比；企业数少于 {SUPPRESS_BELOW} 家的单元不公开具体数字。\n")
+                   f"企业数和占比；企业数少于 {self.t['suppress_below_enterprises']} 家的单元不公开具体数字。\n")
         self.w.page(rel, "\n".join(out))
 
     def open_data(self) -> None:
@@ -547,15 +579,7 @@ class _Site:
                 f'<div class="gp-kv"><span class="gp-k">{k}</span><span class="gp-v">{v}</span></div>'
                 for k, v in figures) + "</div>\n")
         out.append("## 2025 年目标进展 {#targets}\n")
-        tg = self.m.fct_targets
-        tg = tg[tg.year == self.latest] if self.latest is not None and "year" in tg.columns else tg.iloc[0:0]
-        if tg.empty:
-            out.append("暂无目标进展数据。\n")
-        else:
-            rows = [[text(r.target_name), num(r.actual_value, r.unit), num(r.target_value, r.unit),
-                     f"{charts.progress_bar(r.target_name, r.progress_pct)} {pct(r.progress_pct)}", text(r.note_zh)]
-                    for r in tg.itertuples(index=False)]
-            out.append(table(["目标", f"{self.latest} 年实际", "目标值", "进度", "说明"], rows, align="lrrll"))
+        out.append(self.targets_table(None))
         if len(py):
             out.append("## 全省园区趋势 {#trends}\n")
             out.append(self.rollup_section(py, "全省园区"))

@@ -1,5 +1,5 @@
-"""The feedback package for one submission version: JSON, a zh-CN HTML page and an annotated
-copy of the submitter's own workbook, all rendered from the same findings.
+"""The feedback package for one submission version: JSON, a zh-CN HTML page and, when there are
+findings, an annotated copy of the submitter's own workbook, all rendered from the same findings.
 
 Files are written atomically (temp file in the same folder, then os.replace), so a city never
 reads half a package. The JSON layout is documented in expectations/feedback_schema.json and is
@@ -145,8 +145,9 @@ def render_html(payload: dict[str, Any]) -> str:
         f"<p>{e(outcome)}</p>\n"
         '<table class="f">\n<thead><tr>' + "".join(f"<th>{e(h)}</th>" for h in COLUMNS_ZH) + "</tr></thead>\n<tbody>\n"
         + "\n".join(rows) + "\n</tbody>\n</table>\n"
-        '<p class="note">行号、列号与您报送的工作簿一致;标注了问题单元格的工作簿副本随本反馈一并发送。'
-        "规则说明见报送模板“填报说明”工作表。</p>\n</body>\n</html>\n"
+        '<p class="note">行号、列号与您报送的工作簿一致;'
+        + ("标注了问题单元格的工作簿副本随本反馈一并发送。" if payload["findings"] else "")
+        + "规则说明见报送模板“填报说明”工作表。</p>\n</body>\n</html>\n"
     )
 
 
@@ -220,7 +221,9 @@ def _annotate(wb, findings: list[Finding]) -> None:
 
 
 def write_feedback_package(out_dir: Path, version: dict, findings: list[Finding], workbook_path: Path) -> dict[str, Path]:
-    """Write <version_id>.json, <version_id>.html and <version_id>_标注.xlsx into out_dir."""
+    """Write <version_id>.json and <version_id>.html into out_dir, and <version_id>_标注.xlsx when
+    there is something to mark: a clean file's copy would repeat its own workbook with an empty
+    summary, and loading and saving it through openpyxl costs seconds on a province-size file."""
     out_dir = Path(out_dir)
     vid = version["version_id"]
     payload = findings_payload(version, findings)
@@ -229,6 +232,8 @@ def write_feedback_package(out_dir: Path, version: dict, findings: list[Finding]
         "json": _atomic(out_dir / f"{vid}.json", lambda p: p.write_text(doc, encoding="utf-8")),
         "html": _atomic(out_dir / f"{vid}.html", lambda p: p.write_text(render_html(payload), encoding="utf-8")),
     }
+    if not findings:
+        return paths
     wb = _load_copy(Path(workbook_path))
     _annotate(wb, findings)
     paths["xlsx"] = _atomic(out_dir / f"{vid}_标注.xlsx", lambda p: wb.save(p))

@@ -1,0 +1,248 @@
+"""The benchmark of issue 8: end to end, each stage alone, the floor, an incremental resubmission
+and the scaling series. Prints the figures, writes bench/results/<size>.json and the table in
+bench/RESULTS.md. Run it through bench/run.sh (which installs the locked environment first).
+
+    uv run python bench/bench.py demo|province|national [--scaling 1,2,4,8] [--no-incremental]
+
+Every measured step is its own process: wall time from here, peak RSS from the kernel (os.wait4's
+ru_maxrss covers the process and everything it waited for, e.g. dbt under Dagster). Generated
+drops are cached in bench/cache/gen/<set>/ (deterministic from the seed); every run works on fresh
+copies under bench/cache/run/<set>/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "bench"
+CACHE = BENCH / "cache"
+SEED = 20220324
+# The reference date: after every 2025 quarter's deadline, so no file is in the future or late.
+TODAY = "2026-03-01"
+BIN = Path(sys.executable).parent
+TARGETS = {
+    "province_e2e_s": 60, "data_vs_floor": 3.0, "resubmit_feedback_s": 10, "resubmit_site_s": 45,
+    "national_e2e_s": 15 * 60, "national_peak_rss_gib": 8, "scaling_exponent": 1.1,
+}
+
+
+def _env(workdir: Path) -> dict:
+    env = dict(os.environ)
+    env.update(GREENPARK_WORKDIR=str(workdir), GREENPARK_TODAY=TODAY, DAGSTER_HOME=str(workdir / ".dagster_home"),
+               GREENPARK_WAREHOUSE=str(workdir / "data" / "warehouse.duckdb"), PYTHONHASHSEED="0",
+               DBT_SEND_ANONYMOUS_USAGE_STATS="false", DAGSTER_DISABLE_TELEMETRY="1", DO_NOT_TRACK="1",
+               NO_MKDOCS_2_WARNING="1", GX_ANALYTICS_ENABLED="false")
+    env.pop("GREENPARK_SITE_DIR", None)
+    return env
+
+
+def measure(cmd: list[str], env: dict, *, watch: Path | None = None) -> dict:
+    """Run cmd to completion: wall seconds, peak RSS (MiB) of it and its children, its JSON output.
+    `watch`: also the seconds until that file appears."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = None
+    if watch is not None:
+        while proc.poll() is None and seen is None:
+            if watch.exists():
+                seen = time.perf_counter() - started
+            else:
+                time.sleep(0.05)
+    stdout, stderr = proc.communicate()
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stdout[-3000:]}\n{stderr[-5000:]}")
+    out = {"seconds": round(seconds, 2)}
+    lines = [line for line in stdout.splitlines() if line.strip()]
+    rss = json.loads(lines[-1])
+    out["peak_rss_mib"] = rss["peak_rss_mib"]
+    body = "\n".join(lines[:-1])
+    start = body.find("{")
+    if start >= 0:  # the command's own JSON (one line or indented), after any log lines
+        try:
+            out["output"] = json.loads(body[start:])
+        except ValueError:
+            pass
+    if watch is not None:
+        out["watched_s"] = round(seen, 2) if seen is not None else None
+    return out
+
+
+def wrapped(cmd: list[str]) -> list[str]:
+    """cmd under bench/rss.py, which waits for it with wait4 and prints its peak RSS last."""
+    return [sys.executable, str(BENCH / "rss.py"), *cmd]
+
+
+def copy_drops(gen: Path, workdir: Path) -> None:
+    """A fresh work dir holding the generated drops (mtimes kept: they are the receipt times)."""
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    shutil.copytree(gen / "sources", workdir / "sources", copy_function=shutil.copy2)
+    (workdir / "sources" / "demo_manifest.json").unlink(missing_ok=True)
+
+
+def generate(name: str, env_for, scale: int | None = None, size: str | None = None) -> tuple[Path, dict]:
+    gen = CACHE / "gen" / name
+    manifest_path = gen / "sources" / "demo_manifest.json"
+    if manifest_path.exists():
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if manifest.get("seed") == SEED:
+            return gen, manifest
+    shutil.rmtree(gen, ignore_errors=True)
+    gen.mkdir(parents=True)
+    cmd = ([str(BIN / "python"), str(BENCH / "scaled.py"), str(scale)] if scale
+           else [str(BIN / "greenpark"), "demo", "--size", size, "--seed", str(SEED), "--json"])
+    started = time.perf_counter()
+    subprocess.run(cmd, env=env_for(gen), cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    print(f"  generated {name} in {time.perf_counter() - started:.1f} s", flush=True)
+    return gen, json.loads(manifest_path.read_text(encoding="utf-8"))
+
+
+def resubmit(workdir: Path) -> tuple[Path, str]:
+    """One city resubmits one quarter: same figures, new bytes (the workbook's core properties
+    say it was saved again), received before the deadline like the original."""
+    files = sorted((workdir / "sources" / "inbox").glob("*/*Q4.xlsx"))
+    path = files[0]
+    stat = path.stat()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "docProps/core.xml":
+                data = data.replace(b"</cp:coreProperties>", b"<!-- resaved --></cp:coreProperties>")
+            dst.writestr(item, data)
+    if buf.getvalue() == path.read_bytes():
+        raise RuntimeError(f"resaving {path.name} did not change its bytes")
+    path.write_bytes(buf.getvalue())
+    os.utime(path, (stat.st_atime, stat.st_mtime))
+    city = path.parent.name
+    return path, city
+
+
+def run_set(name: str, gen: Path, manifest: dict, *, stages: bool, incremental: bool) -> dict:
+    runs = CACHE / "run" / name
+    res: dict = {"set": name, "files": manifest["n_files"], "parks": manifest["n_parks"],
+                 "enterprises": manifest["n_enterprises"], "cities": manifest["n_cities"]}
+    py = str(BIN / "python")
+
+    print(f"[{name}] floor", flush=True)
+    res["floor"] = measure(wrapped([py, str(BENCH / "floor.py"), str(gen / "sources" / "inbox"), "--json"]), os.environ)
+
+    print(f"[{name}] end to end (greenpark run)", flush=True)
+    e2e = runs / "e2e"
+    copy_drops(gen, e2e)
+    res["e2e"] = measure(wrapped([str(BIN / "greenpark"), "run", "--json"]), _env(e2e))
+    summary = res["e2e"].pop("output", {})
+    res["e2e"]["success"] = summary.get("success")
+    res["e2e"]["versions"] = summary.get("versions")
+    res["e2e"]["inner_stage_s"] = {k: round(v, 2) for k, v in (summary.get("stage_seconds") or {}).items()}
+
+    if stages:
+        work = runs / "stages"
+        copy_drops(gen, work)
+        env = _env(work)
+        res["stages"] = {}
+        for stage in ("pull", "parse", "validate", "intake"):
+            print(f"[{name}] stage {stage}", flush=True)
+            res["stages"][stage] = measure(wrapped([py, str(BENCH / "stage.py"), stage]), env)
+        print(f"[{name}] stage dbt build", flush=True)
+        dbt = [str(BIN / "dbt"), "build", "--project-dir", str(REPO / "dbt_project"), "--profiles-dir",
+               str(REPO / "dbt_project"), "--target-path", str(work / "data" / "dbt_target"), "--quiet"]
+        res["stages"]["dbt_build"] = measure(wrapped(dbt), dict(env, DBT_LOG_PATH=str(work / "data" / "dbt_logs")))
+        print(f"[{name}] stage site build", flush=True)
+        res["stages"]["site_build"] = measure(wrapped([str(BIN / "greenpark"), "site", "build"]), env)
+        ours = sum(res["stages"][s]["seconds"] for s in ("pull", "intake", "dbt_build"))
+        res["data_stages_s"] = round(ours, 2)
+        res["data_vs_floor"] = round(ours / res["floor"]["seconds"], 2)
+
+    if incremental:
+        print(f"[{name}] incremental: one city resubmits one quarter", flush=True)
+        path, city = resubmit(e2e)
+        vid_glob = sorted((e2e / "sources" / "outbox" / city).glob(f"{city}-2025Q4-v*.json"))
+        next_v = len(vid_glob) + 1
+        watch = e2e / "sources" / "outbox" / city / f"{city}-2025Q4-v{next_v}.json"
+        inc = measure(wrapped([str(BIN / "greenpark"), "run", "--json"]), _env(e2e), watch=watch)
+        summary = inc.pop("output", {})
+        res["resubmit"] = {"file": path.name, "feedback_s": inc["watched_s"], "site_s": inc["seconds"],
+                           "peak_rss_mib": inc["peak_rss_mib"], "success": summary.get("success"),
+                           "inner_stage_s": {k: round(v, 2) for k, v in (summary.get("stage_seconds") or {}).items()}}
+        # The same file checked offline, as a clerk would before uploading.
+        check = measure(wrapped([str(BIN / "greenpark"), "validate", str(path), "--json"]), _env(e2e))
+        res["resubmit"]["offline_validate_s"] = check["seconds"]
+    return res
+
+
+def fit_exponent(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of log(time) on log(size)."""
+    import math
+
+    xs, ys = [math.log(x) for x, _ in points], [math.log(y) for _, y in points]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+
+
+def machine() -> dict:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
+    dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                                capture_output=True, text=True).stdout.strip())
+    mem = next((int(line.split()[1]) // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")), None)
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    return {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit + ("+dirty" if dirty else ""),
+            "cpus": os.cpu_count(), "cpu": cpu, "mem_mib": mem, "python": platform.python_version(),
+            "load_avg_at_start": os.getloadavg()[0]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("size", choices=["demo", "province", "national"])
+    parser.add_argument("--scaling", default="", help="comma-separated multiples of the province, e.g. 1,2,4,8")
+    parser.add_argument("--no-incremental", action="store_true")
+    parser.add_argument("--no-stages", action="store_true")
+    args = parser.parse_args(argv)
+    results: dict = {"machine": machine(), "targets": TARGETS}
+    print(json.dumps(results["machine"]), flush=True)
+    gen, manifest = generate(args.size, lambda d: _env(d), size=args.size)
+    results["run"] = run_set(args.size, gen, manifest, stages=not args.no_stages, incremental=not args.no_incremental)
+    print(json.dumps(results["run"], ensure_ascii=False, indent=1), flush=True)
+    if args.scaling:
+        series = []
+        for k in (int(x) for x in args.scaling.split(",")):
+            name = f"province_x{k}"
+            gen_k, man_k = generate(name, lambda d: _env(d), scale=k)
+            r = run_set(name, gen_k, man_k, stages=False, incremental=False)
+            series.append({"k": k, "enterprises": r["enterprises"], "files": r["files"], "e2e_s": r["e2e"]["seconds"],
+                           "e2e_peak_rss_mib": r["e2e"]["peak_rss_mib"], "floor_s": r["floor"]["seconds"],
+                           "inner_stage_s": r["e2e"]["inner_stage_s"]})
+            print(json.dumps(series[-1], ensure_ascii=False), flush=True)
+        results["scaling"] = {"series": series}
+        if len(series) > 1:
+            pts = [(s["enterprises"], s["e2e_s"]) for s in series]
+            results["scaling"]["exponent_e2e"] = round(fit_exponent(pts), 3)
+            mem = [(s["enterprises"], s["e2e_peak_rss_mib"]) for s in series]
+            results["scaling"]["exponent_rss"] = round(fit_exponent(mem), 3)
+            print(f"fitted exponent (time): {results['scaling']['exponent_e2e']}", flush=True)
+    out = BENCH / "results"
+    out.mkdir(exist_ok=True)
+    name = args.size + ("_scaling" if args.scaling else "")
+    (out / f"{name}.json").write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"written {out / (name + '.json')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
