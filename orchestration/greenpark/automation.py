@@ -13,7 +13,8 @@ from .assets.intake import ARCHIVE_KEY, VERSIONS_KEY
 from .assets.missing_submissions import MISSING_KEY
 from .assets.public_site import SITE_KEY
 from .contract import FILENAME_RE
-from .intake.archive import list_drop, read_bytes
+from .intake.archive import read_bytes
+from .intake.drop_scan import scan_drops
 from .partitions import has_partition, partition_key
 from .quality.notify import send_mail, smtp_settings
 from .registry import load_cities
@@ -54,23 +55,18 @@ def build_automation(partitions: dg.MultiPartitionsDefinition):
         The run key is the file's SHA-256, so the same bytes are pulled once however often this ticks.
         """
         seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-        current: dict[str, str] = {}
-        for city in load_cities(get_settings()):
-            for dropped in list_drop(city):
-                fingerprint = f"{dropped.size}:{dropped.mtime}"
-                current[dropped.url] = fingerprint
-                if seen.get(dropped.url) == fingerprint:
-                    continue
-                sha256 = hashlib.sha256(read_bytes(dropped)).hexdigest()
-                match = FILENAME_RE.match(dropped.filename)
-                config = dg.RunConfig(ops={ARCHIVE_KEY.path[-1]: {"config": {"urls": [dropped.url]}}})
-                tags = {"greenpark/city": city.code, "greenpark/file": dropped.filename}
-                if match and has_partition(partitions, city.code, match["year"], match["quarter"]):
-                    key = partition_key(city.code, int(match["year"]), int(match["quarter"]))
-                    yield dg.RunRequest(run_key=sha256, job_name=intake_job.name, partition_key=str(key),
-                                        run_config=config, tags=tags)
-                else:
-                    yield dg.RunRequest(run_key=sha256, job_name=pull_job.name, run_config=config, tags=tags)
+        changed, current = scan_drops(load_cities(get_settings()), seen)
+        for dropped in changed:
+            sha256 = hashlib.sha256(read_bytes(dropped)).hexdigest()
+            match = FILENAME_RE.match(dropped.filename)
+            config = dg.RunConfig(ops={ARCHIVE_KEY.path[-1]: {"config": {"urls": [dropped.url]}}})
+            tags = {"greenpark/city": dropped.city_code, "greenpark/file": dropped.filename}
+            if match and has_partition(partitions, dropped.city_code, match["year"], match["quarter"]):
+                key = partition_key(dropped.city_code, int(match["year"]), int(match["quarter"]))
+                yield dg.RunRequest(run_key=sha256, job_name=intake_job.name, partition_key=str(key),
+                                    run_config=config, tags=tags)
+            else:
+                yield dg.RunRequest(run_key=sha256, job_name=pull_job.name, run_config=config, tags=tags)
         context.update_cursor(json.dumps(current, sort_keys=True))
 
     def _publish_request(instance: dg.DagsterInstance) -> dg.RunRequest | dg.SkipReason:

@@ -156,8 +156,11 @@ def _execute(keys: list[str] | None, as_json: bool, publish: bool = True) -> Non
     # dbt's own log, which dagster-dbt echoes to stdout, goes to a file: stdout is for our summary.
     run_log = settings.workdir / "logs" / "last_run.log"
     run_log.parent.mkdir(parents=True, exist_ok=True)
-    with dg.DagsterInstance.get() as instance, run_log.open("w", encoding="utf-8") as log, \
-            contextlib.redirect_stdout(log):
+    from .intake.warehouse import exclusive_run
+
+    # CLI runs bypass Dagster's run queue, and dbt opens the warehouse itself: one run at a time.
+    with exclusive_run(settings.warehouse_path), dg.DagsterInstance.get() as instance, \
+            run_log.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
         if not as_json:
             click.echo("拉取各市报送目录中的新文件…", err=True)
         result = run_pipeline(defs, settings, instance, partition_keys=keys, publish=publish,
@@ -221,6 +224,76 @@ def _run_summary(settings, result, seconds: float) -> dict:
     return {"success": result.success, "seconds": round(seconds, 2), "stage_seconds": result.seconds,
             "versions": versions, "rejected_slices": result.rejected_slices, "failures": result.failures,
             "runs": result.runs, "site_dir": str(settings.site_public_dir), "outbox_dir": str(settings.outbox_dir)}
+
+
+@main.command()
+@click.option("--interval", type=float, default=5.0, show_default=True, help="查看报送目录的间隔(秒)。")
+@click.option("--publish-after", type=float, default=60.0, show_default=True,
+              help="最后一个新文件之后静候多少秒再重建数据集市和网站。")
+@click.option("--once", is_flag=True, help="处理当前所有新文件并发布一次后退出。")
+def watch(interval: float, publish_after: float, once: bool) -> None:
+    """常驻:盯住各市报送目录,新文件到达后数秒内完成校验并写出反馈,空闲后重建网站。
+
+    进程常驻,Dagster、dbt 与 Great Expectations 只加载一次,所以单个文件的反馈不必等冷启动。
+    每一步仍是记录在 Dagster 实例中的运行(界面可见)。Ctrl+C 结束。
+    """
+    import dagster as dg
+
+    from .dagster_home import ensure_dagster_home
+    from .definitions import build_definitions
+    from .intake.drop_scan import scan_drops
+    from .intake.warehouse import connect
+    from .registry import load_cities
+    from .resources import ValidatorResource
+    from .runner import run_pipeline
+
+    settings = get_settings()
+    ensure_dagster_home(settings)
+    defs = build_definitions(settings)
+    ValidatorResource().get()  # pay the GX import before the first file arrives
+    run_log = settings.workdir / "logs" / "watch.log"
+    run_log.parent.mkdir(parents=True, exist_ok=True)
+    click.echo(f"正在盯住 {len(load_cities(settings))} 个城市的报送目录(每 {interval:g} 秒)…", err=True)
+    seen: dict[str, str] = {}
+    reported: set[str] = set()
+    if settings.warehouse_path.exists():
+        with connect(settings.warehouse_path, read_only=True) as con:
+            reported = {v for (v,) in con.execute("SELECT version_id FROM submission_versions").fetchall()}
+    last_change = dirty = None
+    from .intake.warehouse import exclusive_run
+
+    with exclusive_run(settings.warehouse_path), dg.DagsterInstance.get() as instance, \
+            run_log.open("a", encoding="utf-8") as log:
+        try:
+            while True:
+                changed, seen = scan_drops(load_cities(settings), seen)
+                if changed:
+                    started = time.perf_counter()
+                    with contextlib.redirect_stdout(log):
+                        run_pipeline(defs, settings, instance, publish=False, run_config=QUIET_RUN_CONFIG)
+                    with connect(settings.warehouse_path, read_only=True) as con:
+                        rows = con.execute("SELECT version_id, status, n_fatal + n_error, n_warning "
+                                           "FROM submission_versions WHERE status <> '待处理' ORDER BY version_id").fetchall()
+                    for version_id, status, errors, warnings_ in rows:
+                        if version_id not in reported:
+                            reported.add(version_id)
+                            click.echo(f"{version_id}:{status}(错误 {errors},警告 {warnings_}),"
+                                       f"反馈已写入 {settings.outbox_dir / version_id.split('-')[0]}")
+                    click.echo(f"本轮 {len(changed)} 个文件,用时 {time.perf_counter() - started:.1f} 秒", err=True)
+                    last_change, dirty = time.monotonic(), True
+                if dirty and (once or time.monotonic() - last_change >= publish_after):
+                    started = time.perf_counter()
+                    with contextlib.redirect_stdout(log):
+                        result = defs.resolve_job_def("publish").execute_in_process(
+                            instance=instance, raise_on_error=False, run_config=QUIET_RUN_CONFIG)
+                    outcome = "已更新" if result.success else "更新失败(见 Dagster 界面)"
+                    click.echo(f"网站{outcome},用时 {time.perf_counter() - started:.1f} 秒")
+                    dirty = False
+                if once:
+                    return
+                time.sleep(interval)
+        except KeyboardInterrupt:
+            click.echo("已停止。", err=True)
 
 
 @main.group()

@@ -260,3 +260,16 @@ def test_failed_run_is_logged_for_the_data_team_and_a_rejection_is_told_apart(or
         (f"{HANGZHOU}|2025Q2", "rejected_submission"),
         (f"{ZHOUSHAN}|2025Q2", "failure"),
     ]
+
+
+def test_watch_gives_feedback_for_new_files_and_publishes(workdir: Path):
+    drop(ZHOUSHAN, 2025, 2)
+    drop(HANGZHOU, 2025, 2, bad=True)
+    result = CliRunner().invoke(main, ["watch", "--once"])
+    assert result.exit_code == 0, result.output
+    assert f"{ZHOUSHAN}-2025Q2-v1:已接收" in result.stdout
+    assert f"{HANGZHOU}-2025Q2-v1:退回" in result.stdout
+    assert "网站已更新" in result.stdout
+    settings = get_settings()
+    assert (settings.outbox_dir / HANGZHOU / f"{HANGZHOU}-2025Q2-v1.html").exists()
+    assert (settings.site_public_dir / "parks" / "3309-01" / "2025.html").exists()

@@ -7,11 +7,14 @@ two leaves bytes without a row; the next pull sees the same file in the drop and
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import hashlib
 import os
 import stat
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from zoneinfo import ZoneInfo
@@ -26,6 +29,8 @@ from .warehouse import STATUS_PENDING
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
 # Office suites leave lock and temp files beside open workbooks; they are not submissions.
 IGNORED_PREFIXES = (".", "~$", ".~lock")
+COPY_CHUNK = 1 << 20
+STALE_TEMP_S = 3600.0  # a temp file this old belongs to a pull that died (kill, power loss)
 
 
 @dataclass(frozen=True)
@@ -84,10 +89,29 @@ def _is_local(fs: fsspec.AbstractFileSystem) -> bool:
     return "file" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,))
 
 
+class ArchiveWriteError(OSError):
+    """The archive could not take a file (disk full, read-only, permissions): nothing was lost."""
+
+
+def _open_dropped(dropped: DroppedFile):
+    """A binary reader on the dropped file; a local symlink is refused at open time (O_NOFOLLOW),
+    so a link swapped in after the listing cannot make us read outside the drop folder."""
+    if os.path.isabs(dropped.url):
+        try:
+            fd = os.open(dropped.url, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError as exc:
+            if os.path.islink(dropped.url):
+                raise PermissionError(f"拒绝读取符号链接:{dropped.filename}") from exc
+            raise
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise PermissionError(f"拒绝读取非普通文件:{dropped.filename}")
+        return os.fdopen(fd, "rb")
+    return fsspec.open(dropped.url, "rb").open()
+
+
 def read_bytes(dropped: DroppedFile) -> bytes:
-    if os.path.isabs(dropped.url) and os.path.islink(dropped.url):
-        raise PermissionError(f"拒绝读取符号链接:{dropped.filename}")
-    with fsspec.open(dropped.url, "rb") as fh:
+    with _open_dropped(dropped) as fh:
         return fh.read()
 
 
@@ -96,38 +120,99 @@ def archive_bytes(archive_dir: Path, data: bytes, sha256: str, ext: str) -> Path
     target = archive_dir / sha256[:2] / f"{sha256}.{ext}"
     if target.exists():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-", suffix=".part")
+    tmp = _temp_in(archive_dir)
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with open(tmp, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o444)
-        os.replace(tmp, target)
-        dir_fd = os.open(target.parent, os.O_RDONLY)
+        return _commit(tmp, archive_dir, sha256, ext)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _clear(exc, archive_dir) from exc
+
+
+def _temp_in(archive_dir: Path) -> str:
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=archive_dir, prefix=".incoming-", suffix=".part")
+    os.close(fd)
+    return tmp
+
+
+def _commit(tmp: str, archive_dir: Path, sha256: str, ext: str) -> Path:
+    """fsync the complete temp file, then rename it to its content address (same file system)."""
+    target = archive_dir / sha256[:2] / f"{sha256}.{ext}"
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+    if target.exists():  # same bytes archived before (or by a concurrent pull): keep the original
+        os.unlink(tmp)
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(tmp, 0o444)
+    os.replace(tmp, target)
+    for folder in (target.parent, archive_dir):
+        dir_fd = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
     return target
+
+
+def _clear(exc: BaseException, archive_dir: Path) -> BaseException:
+    """Disk full and friends become one plain message; nothing already archived is touched."""
+    if isinstance(exc, OSError) and not isinstance(exc, ArchiveWriteError) and exc.errno in (
+        errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EFBIG,
+    ):
+        why = {errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "超出磁盘配额", errno.EROFS: "磁盘为只读",
+               errno.EACCES: "没有写入权限", errno.EFBIG: "文件超过文件系统上限"}[exc.errno]
+        return ArchiveWriteError(
+            exc.errno,
+            f"原始归档目录 {archive_dir} {why},本文件未归档也未登记版本(已归档的文件和版本均未受影响);"
+            "请释放空间后重新运行,报送目录中的文件会被再次拉取",
+        )
+    return exc
+
+
+def _stream_to_archive(archive_dir: Path, dropped: DroppedFile, ext: str) -> tuple[str, int, Path]:
+    """Copy the dropped file into the archive while hashing it: memory stays bounded for any size."""
+    digest = hashlib.sha256()
+    size = 0
+    tmp = _temp_in(archive_dir)
+    try:
+        with _open_dropped(dropped) as src, open(tmp, "wb") as dst:
+            while chunk := src.read(COPY_CHUNK):
+                digest.update(chunk)
+                dst.write(chunk)
+                size += len(chunk)
+        sha256 = digest.hexdigest()
+        return sha256, size, _commit(tmp, archive_dir, sha256, ext)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _clear(exc, archive_dir) from exc
+
+
+def remove_stale_temp_files(archive_dir: Path, *, older_than_s: float = STALE_TEMP_S) -> int:
+    """Temp files a killed pull left behind (never referenced by any version row)."""
+    removed = 0
+    cutoff = time.time() - older_than_s
+    for tmp in archive_dir.glob(".incoming-*.part") if archive_dir.exists() else ():
+        with contextlib.suppress(FileNotFoundError):
+            if tmp.stat().st_mtime < cutoff:
+                tmp.unlink()
+                removed += 1
+    return removed
 
 
 def pull_file(
     con: duckdb.DuckDBPyConnection, archive_dir: Path, dropped: DroppedFile, *, now: dt.datetime | None = None
 ) -> PulledVersion:
     """Archive one dropped file and register it; the same bytes for the same period are one version."""
-    data = read_bytes(dropped)
-    sha256 = hashlib.sha256(data).hexdigest()
     match = FILENAME_RE.match(dropped.filename)
     year = int(match["year"]) if match else None
     quarter = int(match["quarter"]) if match else None
     suffix = PurePosixPath(dropped.filename).suffix.lower().lstrip(".")
     ext = suffix if suffix in EXTENSIONS else "bin"
+    # Bytes first (complete, fsynced, renamed), row second: a crash in between heals on the next pull.
+    sha256, size, archive_path = _stream_to_archive(archive_dir, dropped, ext)
 
     existing = con.execute(
         """
@@ -137,11 +222,10 @@ def pull_file(
         [dropped.city_code, sha256, year, quarter],
     ).fetchall()
     existing = existing[0] if existing else None
-    archive_path = archive_bytes(archive_dir, data, sha256, ext)
     if existing:
         return PulledVersion(
             existing[0], dropped.city_code, year, quarter, existing[1], sha256, dropped.filename,
-            len(data), archive_path, is_new=False,
+            size, archive_path, is_new=False,
         )
 
     if match:
@@ -160,11 +244,11 @@ def pull_file(
             size_bytes, received_at, archive_path, status, in_force)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, false)
         """,
-        [version_id, dropped.city_code, year, quarter, version_no, sha256, dropped.filename, len(data),
+        [version_id, dropped.city_code, year, quarter, version_no, sha256, dropped.filename, size,
          received_at, str(archive_path), STATUS_PENDING],
     )
     return PulledVersion(
-        version_id, dropped.city_code, year, quarter, version_no, sha256, dropped.filename, len(data),
+        version_id, dropped.city_code, year, quarter, version_no, sha256, dropped.filename, size,
         archive_path, is_new=True,
     )
 
@@ -179,6 +263,7 @@ def _received_at(dropped: DroppedFile, now: dt.datetime | None) -> dt.datetime:
 def pull_all(
     con: duckdb.DuckDBPyConnection, archive_dir: Path, cities: list[City], *, only_urls: set[str] | None = None
 ) -> list[PulledVersion]:
+    remove_stale_temp_files(archive_dir)
     pulled = []
     for city in cities:
         for dropped in list_drop(city):

@@ -28,6 +28,9 @@ NOT_YEAR = "not_year"
 # Characters NFKC leaves alone but people type as a minus sign or a space.
 _MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-", "\ufe63": "-", "\u00a0": " ", "\u2009": " ", "\u202f": " "})
 _SPACES = re.compile(r"\s+")
+# Control characters (C0 except tab/newline, DEL, C1) are invisible in a cell, cannot be written to
+# XLSX (feedback copies, open data) and have no place in a name: they are dropped from text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 _PLAIN = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 # Thousands grouped by comma (1,234,567.8) or by single spaces (1 234 567.8), the Chinese habit.
@@ -85,13 +88,15 @@ def display(raw: Any) -> str | None:
         return repr(raw)
     if isinstance(raw, (dt.datetime, dt.date, dt.time)):
         return raw.isoformat()
-    return str(raw).strip()
+    return _CONTROL.sub("", str(raw)).strip()
 
 
 def format_number(value: float | None) -> str:
     """A number for messages: thousands separators, no trailing zeros (12,345.6)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
+    if not math.isfinite(float(value)):
+        return str(value)
     if float(value) == int(value) and abs(value) < 1e15:
         return f"{int(value):,}"
     return f"{value:,.6f}".rstrip("0").rstrip(".")
@@ -168,7 +173,7 @@ def parse_code(raw: Any) -> Cell:
     """Identifiers: half-width, upper-case, no spaces. A number cell keeps its digits (610 → "610")."""
     if is_blank(raw):
         return BLANK
-    if isinstance(raw, float) and raw == int(raw):
+    if isinstance(raw, float) and math.isfinite(raw) and raw == int(raw):
         raw = int(raw)
     return Cell(_SPACES.sub("", nfkc(str(raw))).upper())
 
@@ -177,8 +182,8 @@ def parse_text(raw: Any) -> Cell:
     """Free text (names) as written, trimmed; full-width characters are kept, they are part of names."""
     if is_blank(raw):
         return BLANK
-    shown = display(raw)
-    return Cell(shown.replace("\u3000", " ").strip())
+    shown = display(raw).replace("\u3000", " ").strip()
+    return Cell(shown) if shown else BLANK
 
 
 def parse_enum(raw: Any) -> Cell:

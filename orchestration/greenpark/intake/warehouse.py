@@ -7,6 +7,10 @@ warehouse resource or the CLI) instead of opening the file itself.
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
+import random
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,11 +76,49 @@ FINDING_COLUMNS = [
 ]
 
 
+def lock_wait_seconds() -> float:
+    """How long to wait for another process's hold on the warehouse (GREENPARK_LOCK_WAIT_S)."""
+    try:
+        return float(os.environ.get("GREENPARK_LOCK_WAIT_S") or 600)
+    except ValueError:
+        return 600.0
+
+
+class WarehouseBusyError(RuntimeError):
+    """Another process kept the warehouse longer than the configured wait."""
+
+
+def _is_lock_conflict(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock" in text and ("conflicting" in text or "could not set lock" in text)
+
+
+def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, waiting (bounded, with backoff and jitter) while another process holds the file.
+
+    DuckDB allows one process to open a file for writing (and none to read it meanwhile); two
+    `greenpark run`s or a run and `greenpark versions` then take turns instead of failing."""
+    deadline = time.monotonic() + lock_wait_seconds()
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if not _is_lock_conflict(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseBusyError(
+                    f"数据仓库 {path} 正被另一个进程占用,已等待 {lock_wait_seconds():.0f} 秒仍未释放,请稍后重试"
+                ) from exc
+            time.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, 2.0)
+
+
 @contextlib.contextmanager
 def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = _open(path, read_only)
     try:
         if not read_only:
             ensure_schema(con)
@@ -165,3 +207,28 @@ def _insert_frames(con: duckdb.DuckDBPyConnection, version_id: str, frames: dict
         con.register("new_rows", data[columns])
         con.execute(f"INSERT INTO {sheet.raw_table} ({', '.join(columns)}) SELECT * FROM new_rows")
         con.unregister("new_rows")
+
+
+@contextlib.contextmanager
+def exclusive_run(path: Path, *, wait_seconds: float | None = None) -> Iterator[None]:
+    """Hold the warehouse for a whole pipeline run (pull → intake → dbt → publish).
+
+    Per-connection waiting is not enough: dbt opens the file itself and would fail on the lock
+    while another run holds a connection. An OS file lock beside the warehouse serialises whole
+    runs; the kernel releases it if the holder dies (kill -9), so a crash never leaves it stale."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = path.with_name(path.name + ".run.lock")
+    deadline = time.monotonic() + (lock_wait_seconds() if wait_seconds is None else wait_seconds)
+    with open(lock_path, "a+b") as fh:
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusyError(f"另一个流水线运行正在使用数据仓库 {path},等待超时,请稍后重试") from None
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)

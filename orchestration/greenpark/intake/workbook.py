@@ -22,6 +22,7 @@ from .. import contract
 from ..quality.catalogue import Catalogue, catalogue_path, load_catalogue
 from ..quality.findings import Finding
 from ..settings import get_settings
+from . import guards
 from . import normalize as nz
 
 HEADER_SCAN_ROWS = 30  # titles and notes above the header are never longer than this
@@ -231,6 +232,14 @@ def parse_workbook(path: Path, *, filename: str | None = None) -> ParsedSubmissi
     rules = _catalogue()
     parsed = ParsedSubmission(filename=filename or path.name)
     _parse_filename(parsed, rules)
+    # Hostile or broken containers are refused from their metadata, before calamine inflates them.
+    try:
+        refused = guards.inspect_file(path, parsed.filename)
+    except OSError as exc:
+        refused = guards.refusal(parsed.filename, f"无法读取({type(exc).__name__}),请重新报送")
+    if refused is not None:
+        parsed.findings.append(refused)
+        return parsed
     try:
         book = _open(path)
         names = list(book.sheet_names)
@@ -248,11 +257,23 @@ def parse_workbook(path: Path, *, filename: str | None = None) -> ParsedSubmissi
                 parsed.findings.append(rules["sheet.missing"].finding(sheet=sheet.name, present=present))
             continue
         try:
-            rows = book.get_sheet_by_name(actual).to_python(skip_empty_area=False)
+            grid = book.get_sheet_by_name(actual)
+            too_big = guards.check_grid(parsed.filename, actual, grid.height, grid.width)
+            if too_big is not None:
+                parsed.findings.append(too_big)
+                continue
+            rows = grid.to_python(skip_empty_area=False)
         except Exception as exc:
             parsed.findings.append(
                 rules["file.unreadable"].finding(filename=parsed.filename, detail=f"{actual}: {type(exc).__name__}")
             )
             continue
-        _parse_sheet(parsed, sheet, actual, rows, rules)
+        try:
+            _parse_sheet(parsed, sheet, actual, rows, rules)
+        except Exception as exc:  # last resort: a file must end as a finding, never as a failed run
+            parsed.frames.pop(sheet.key, None)
+            parsed.findings.append(
+                guards.refusal(parsed.filename, f"的工作表“{actual}”无法按模板读取({type(exc).__name__}),请使用报送模板重新填报",
+                               sheet=actual)
+            )
     return parsed

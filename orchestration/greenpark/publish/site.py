@@ -8,6 +8,7 @@ and only a complete build is renamed into place. A failed build leaves the last 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
 import shutil
@@ -63,8 +64,24 @@ def build_site(mkdocs_yml: Path, docs_dir: Path, site_dir: Path, *, demo_data: b
             cfg.plugins.on_shutdown()
 
 
+AT_FDCWD, RENAME_EXCHANGE = -100, 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0
+    except (OSError, AttributeError):
+        return False
+
+
 def _swap_in(new: Path, target: Path) -> None:
-    """Put `new` at `target` with renames; the old tree is removed only after the new one is in."""
+    """Put `new` at `target`: one atomic exchange where the kernel offers it (readers never see a
+    missing site), else two renames; the old tree is removed only after the new one is in."""
+    if target.exists() and _exchange(new, target):
+        shutil.rmtree(new, ignore_errors=True)  # `new` now holds the old tree
+        return
     old = None
     if target.exists():
         old = Path(tempfile.mkdtemp(prefix=f".build-old-{target.name}-", dir=target.parent))

@@ -157,6 +157,12 @@ def _load_copy(workbook_path: Path):
     a value copy via python-calamine for .xls/.ods; an empty workbook if it cannot be read."""
     from openpyxl import Workbook, load_workbook
 
+    from ..intake.guards import inspect_file
+
+    if inspect_file(workbook_path, workbook_path.name) is not None:  # refused: never inflate it again
+        wb = Workbook()
+        wb.remove(wb.active)
+        return wb
     if workbook_path.suffix.lower() in (".xlsx", ".xlsm"):
         try:
             return load_workbook(workbook_path)
@@ -172,9 +178,17 @@ def _load_copy(workbook_path: Path):
             ws = wb.create_sheet(name[:31])
             for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False):
                 ws.append([None if v == "" else v for v in row])
+                _as_text(ws[ws.max_row])
     except Exception:
         pass  # unreadable: the package still carries the summary sheet
     return wb
+
+
+def _as_text(cells) -> None:
+    """openpyxl takes a leading "=" as a formula; submitted text stays text (no XLSX injection)."""
+    for cell in cells:
+        if cell.data_type == "f":
+            cell.data_type = "s"
 
 
 def _annotate(wb, findings: list[Finding]) -> None:
@@ -212,6 +226,7 @@ def _annotate(wb, findings: list[Finding]) -> None:
     for f in _sorted(findings):
         ws.append([SEVERITY_ZH[f.severity], f.rule_id, f.sheet, f.excel_row, f.excel_column, f.column_header,
                    f.value_seen, f.expected, f.message_zh])
+        _as_text(ws[ws.max_row])
         if f.sheet not in wb.sheetnames or not f.excel_row:  # no cell to mark: highlight it here
             for cell in ws[ws.max_row]:
                 cell.fill = PatternFill(fill_type="solid", start_color=FILLS[f.severity], end_color=FILLS[f.severity])
