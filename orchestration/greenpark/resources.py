@@ -46,7 +46,9 @@ def validator_for(workdir: Path, today) -> "Validator":  # noqa: F821 - GX is im
 
 def configure_environment(settings: Settings) -> None:
     """Environment every tool reads: the warehouse path for dbt's profile, telemetry off."""
-    os.environ["GREENPARK_WAREHOUSE"] = str(settings.warehouse_path)
+    # dbt reads its own variable, derived here from settings: writing GREENPARK_WAREHOUSE itself
+    # would pin every later Settings in this process to this warehouse.
+    os.environ["GREENPARK_DBT_WAREHOUSE"] = str(settings.warehouse_path)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")

@@ -42,7 +42,7 @@ def intake(settings) -> dict[str, str]:
 
 
 def dbt_build(settings) -> None:
-    env = dict(os.environ, GREENPARK_WAREHOUSE=str(settings.warehouse_path), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    env = dict(os.environ, GREENPARK_DBT_WAREHOUSE=str(settings.warehouse_path), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
     target = settings.workdir / "data" / "dbt_target"
     cmd = [str(Path(sys.executable).with_name("dbt")), "build", "--project-dir", str(settings.dbt_project_dir),
            "--profiles-dir", str(settings.dbt_project_dir), "--target-path", str(target),

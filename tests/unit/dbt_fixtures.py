@@ -254,8 +254,8 @@ def run_dbt(workdir: Path, warehouse: Path, *args: str):
 
     # The profile reads the warehouse from the environment; restore it afterwards, or every later
     # test in the session (site builds included) would write into this warehouse.
-    previous = os.environ.get("GREENPARK_WAREHOUSE")
-    os.environ["GREENPARK_WAREHOUSE"] = str(warehouse)
+    previous = os.environ.get("GREENPARK_DBT_WAREHOUSE")
+    os.environ["GREENPARK_DBT_WAREHOUSE"] = str(warehouse)
     try:
         return dbtRunner().invoke([
             *args,
@@ -266,6 +266,6 @@ def run_dbt(workdir: Path, warehouse: Path, *args: str):
         ])
     finally:
         if previous is None:
-            os.environ.pop("GREENPARK_WAREHOUSE", None)
+            os.environ.pop("GREENPARK_DBT_WAREHOUSE", None)
         else:
-            os.environ["GREENPARK_WAREHOUSE"] = previous
+            os.environ["GREENPARK_DBT_WAREHOUSE"] = previous

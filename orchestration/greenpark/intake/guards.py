@@ -210,17 +210,35 @@ def _xlsx_extents(zf: zipfile.ZipFile, filename: str) -> Finding | None:
     """The last row and column any cell of each worksheet reaches, against the limits."""
     names = _xlsx_sheet_names(zf)
     parts = sorted(i.filename for i in zf.infolist() if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml"))
+    rows_limit, columns_limit = max_rows(), max_columns()
+    reach = _beyond_limits(rows_limit, columns_limit)
     for part in parts:
-        last_row = last_col = 0
         for chunk in _stream(zf, part):
+            # Every reference within the limits has too few digits or letters to match `reach`: a
+            # chunk without a match cannot pass them (one C scan instead of one step per cell).
+            if not reach.search(chunk):
+                continue
+            # Earlier chunks stayed within the limits, so this chunk's own extent decides and names it.
+            last_row = last_col = 0
             for m in _ROW_REF.finditer(chunk):
                 last_row = max(last_row, int(m.group(1)))
             for m in _CELL_REF.finditer(chunk):
                 last_col = max(last_col, column_index_from_string(m.group(1).decode()))
                 last_row = max(last_row, int(m.group(2)))
-            if last_row > max_rows() or last_col > max_columns():
+            if last_row > rows_limit or last_col > columns_limit:
                 return _too_big(filename, names.get(part, part), last_row, last_col)
     return None
+
+
+def _beyond_limits(rows_limit: int, columns_limit: int) -> re.Pattern[bytes]:
+    """A loose pattern every row or cell reference beyond the limits matches (and a few within)."""
+    digits = len(str(max(rows_limit, 0)))  # a row number above the limit is written with at least as many
+    branches = [rb"[A-Z]{0,3}[0-9]{%d}" % digits]
+    # Column letters reach 26 with one letter, 702 with two, 18,278 with three (the most a reference holds).
+    letters = next((n for n, widest in ((1, 26), (2, 702), (3, 18_278)) if widest > columns_limit), None)
+    if letters is not None:
+        branches.append(rb"[A-Z]{%d}" % letters)
+    return re.compile(rb'r="(?:' + b"|".join(branches) + rb")")
 
 
 def _ods_extents(zf: zipfile.ZipFile, filename: str) -> Finding | None:

@@ -27,6 +27,7 @@ NOT_YEAR = "not_year"
 
 # Characters NFKC leaves alone but people type as a minus sign or a space.
 _MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-", "\ufe63": "-", "\u00a0": " ", "\u2009": " ", "\u202f": " "})
+_ODD_SIGNS = re.compile("[" + "".join(map(chr, _MINUS_SIGNS)) + "]")
 _SPACES = re.compile(r"\s+")
 # Control characters (C0 except tab/newline, DEL, C1) are invisible in a cell, cannot be written to
 # XLSX (feedback copies, open data) and have no place in a name: they are dropped from text.
@@ -56,7 +57,11 @@ BLANK = Cell()
 
 def nfkc(text: str) -> str:
     """Full-width letters, digits and punctuation to half-width; odd minus signs and spaces unified."""
-    return unicodedata.normalize("NFKC", text).translate(_MINUS_SIGNS)
+    if text.isascii():  # NFKC and the translation table leave ASCII as it is: most cells, no work
+        return text
+    text = unicodedata.normalize("NFKC", text)
+    # str.translate walks the string in Python-level steps; a C search skips it for most text.
+    return text.translate(_MINUS_SIGNS) if _ODD_SIGNS.search(text) else text
 
 
 def is_blank(raw: Any) -> bool:
@@ -206,3 +211,36 @@ PARSERS = {
 
 def parse_cell(kind: str, raw: Any) -> Cell:
     return PARSERS[kind](raw)
+
+
+def parse_column(kind: str, raws: list[Any]) -> tuple[list[Any], dict[int, str]]:
+    """`parse_cell` over a column: (values, position → problem), the same cell by cell.
+
+    A workbook holds thousands of cells per column, nearly all finite numbers the reader already
+    typed or plain ASCII codes; those are read here in one pass. Every other cell (text numbers,
+    infinities, dates, full-width or spaced text, blanks) goes through `parse_cell` and its rules.
+    """
+    if kind == contract.NUMBER:
+        values = [raw if type(raw) is float and _isfinite(raw) else _SLOW for raw in raws]
+    elif kind == contract.INTEGER:
+        values = [int(raw) if type(raw) is float and _isfinite(raw) and raw.is_integer() else _SLOW for raw in raws]
+    elif kind == contract.CODE:
+        values = [_SPACES.sub("", raw).upper() if type(raw) is str and raw.isascii() and raw.strip() else _SLOW
+                  for raw in raws]
+    elif kind == contract.TEXT:
+        values = [_CONTROL.sub("", raw).strip().replace("\u3000", " ").strip() or None
+                  if type(raw) is str and not is_blank(raw) else _SLOW for raw in raws]
+    else:
+        values = [_SLOW] * len(raws)
+    problems: dict[int, str] = {}
+    parse = PARSERS[kind]
+    for i in [i for i, value in enumerate(values) if value is _SLOW]:
+        cell = parse(raws[i])
+        values[i] = cell.value
+        if cell.problem:
+            problems[i] = cell.problem
+    return values, problems
+
+
+_SLOW = object()  # "this cell needs the full rules"
+_isfinite = math.isfinite

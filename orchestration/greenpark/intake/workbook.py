@@ -123,16 +123,23 @@ def _unit_mismatches(row: list[Any], sheet: contract.Sheet, missing: list[str], 
     return out
 
 
-def _is_non_data(row: list[Any], sheet: contract.Sheet, cols: dict[str, int], header_keys: set[str]) -> bool:
-    values = [row[i] if i < len(row) else "" for i in cols.values()]
-    if all(nz.is_blank(v) for v in values):
+def _is_non_data(row: list[Any], sheet: contract.Sheet, cols: dict[str, int], header_keys: set[str],
+                 ascii_headers: bool) -> bool:
+    n = len(row)
+    values = [row[i] if i < n else "" for i in cols.values()]
+    # Numbers, dates and booleans are never blank nor a header: only text cells need normalising.
+    texts = [v for v in values if isinstance(v, str) and not nz.is_blank(v)]
+    if not texts and all(v is None or isinstance(v, str) for v in values):
         return True  # spacer row (extra columns outside the contract do not make a row data)
-    texts = [nz.header_key(v) for v in values if isinstance(v, str) and not nz.is_blank(v)]
-    if texts and sum(t in header_keys for t in texts) >= max(2, len(texts) // 2):
-        return True  # the header repeated (e.g. on each printed page)
+    # The header repeated (e.g. on each printed page). The header key of an ASCII cell (a code, a
+    # number as text) is ASCII; the contract's headers are Chinese, so most rows need no normalising.
+    need = max(2, len(texts) // 2)
+    candidates = texts if ascii_headers else [t for t in texts if not t.isascii()]
+    if len(candidates) >= need and sum(nz.header_key(t) in header_keys for t in candidates) >= need:
+        return True
     # A totals row or the signature/notes block: no key (or the text sits in the key column).
     key = cols[sheet.key_columns[0]]
-    key_cell = row[key] if key < len(row) else ""
+    key_cell = row[key] if key < n else ""
     if nz.is_blank(key_cell) or (isinstance(key_cell, str) and _NON_DATA.match(nz.header_key(key_cell))):
         return any(isinstance(v, str) and _NON_DATA.match(nz.header_key(v)) for v in row)
     return False
@@ -181,34 +188,34 @@ def _parse_sheet(
     # Before Q4 the annual sheet is optional: rows the template pre-filled (park code only) and
     # nobody completed are not a submission of that park's annual data.
     optional_rows = sheet.key == contract.PARK_ANNUAL.key and parsed.quarter in (1, 2, 3)
-    records: list[dict[str, Any]] = []
-    for r in range(header_idx + 1, len(rows)):
-        row = rows[r]
-        if _is_non_data(row, sheet, cols, header_keys):
-            continue
-        excel_row = r + 1
-        record: dict[str, Any] = {"source_row": excel_row}
-        row_findings = []
-        for col in sheet.columns:
-            c = cols[col.name]
-            raw = row[c] if c < len(row) else ""
-            cell = nz.parse_cell(col.kind, raw)
-            record[col.name] = cell.value
-            if cell.problem:
-                row_findings.append(
-                    rules[f"cell.{cell.problem}"].finding(
+    ascii_headers = any(k.isascii() for k in header_keys)
+    data = [(r + 1, rows[r]) for r in range(header_idx + 1, len(rows))
+            if not _is_non_data(rows[r], sheet, cols, header_keys, ascii_headers)]
+    # Column by column (one loop per column, not one call per cell); findings stay in row order.
+    values: dict[str, list[Any]] = {}
+    problems: dict[int, list[tuple[contract.Column, Any, str]]] = {}
+    for col in sheet.columns:
+        c = cols[col.name]
+        raws = [row[c] if c < len(row) else "" for _, row in data]
+        values[col.name], bad = nz.parse_column(col.kind, raws)
+        for i, problem in bad.items():
+            problems.setdefault(i, []).append((col, raws[i], problem))
+    optional = [c.name for c in sheet.columns if c.name not in sheet.key_columns] if optional_rows else []
+    keep: list[int] = []
+    for i, (excel_row, _) in enumerate(data):
+        if i in problems:
+            for col, raw, problem in problems[i]:
+                parsed.findings.append(
+                    rules[f"cell.{problem}"].finding(
                         sheet=actual_name, row=excel_row, header=parsed.headers_seen[sheet.key][col.name],
                         letter=parsed.column_letters[sheet.key][col.name], value=nz.display(raw), unit=col.unit,
                     )
                 )
-        if optional_rows and not row_findings and all(
-            record[c.name] is None for c in sheet.columns if c.name not in sheet.key_columns
-        ):
+        elif optional and all(values[name][i] is None for name in optional):
             continue
-        parsed.findings.extend(row_findings)
-        records.append(record)
-
-    frame = pd.DataFrame.from_records(records, columns=["source_row"] + [c.name for c in sheet.columns])
+        keep.append(i)
+    columns = [[data[i][0] for i in keep]] + [[values[c.name][i] for i in keep] for c in sheet.columns]
+    frame = pd.DataFrame.from_records(list(zip(*columns)), columns=["source_row"] + [c.name for c in sheet.columns])
     frame["source_row"] = frame["source_row"].astype("int64")
     for col in sheet.columns:
         frame[col.name] = _typed(frame[col.name], col.kind)
