@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import warnings
 from collections.abc import Iterator
@@ -55,6 +54,5 @@ def configure_environment(settings: Settings) -> None:
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ["DBT_LOG_PATH"] = str(settings.workdir / "data" / "dbt_logs")
-    logging.getLogger("jieba").setLevel(logging.WARNING)  # its dictionary-loading chatter
     # Partitioned asset checks are a preview feature in this Dagster release; we pin the version.
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)

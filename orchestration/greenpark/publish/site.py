@@ -50,6 +50,9 @@ def build_site(mkdocs_yml: Path, docs_dir: Path, site_dir: Path, *, demo_data: b
     The navigation is the generated one (docs_dir/.nav.yml) followed by the static entries of
     mkdocs.yml's own `nav`. SOURCE_DATE_EPOCH is the data vintage, so the sitemap's dates and the
     gzip header of sitemap.xml.gz depend on the data only."""
+    import jieba  # the search plugin's Chinese segmenter; its import turns its own logger to DEBUG
+
+    jieba.setLogLevel(logging.WARNING)
     static_nav = (yaml.safe_load(mkdocs_yml.read_text(encoding="utf-8")) or {}).get("nav") or []
     with _env("SOURCE_DATE_EPOCH", str(int(source_date_epoch))), _env("NO_MKDOCS_2_WARNING", "1"):
         cfg = load_config(config_file=str(mkdocs_yml), docs_dir=str(docs_dir), site_dir=str(site_dir),
