@@ -28,21 +28,19 @@ def load_generated_parks(settings: Settings) -> pd.DataFrame:
 
 def load_parks(settings: Settings) -> pd.DataFrame:
     """All known parks: the real registry seed, then generated parks if the work dir has them."""
-    return _load_parks(settings.park_registry_csv, generated_registry_csv(settings))
+    generated = generated_registry_csv(settings)
+    mtime = generated.stat().st_mtime if generated.exists() else 0.0
+    return _parks(settings.park_registry_csv, generated, mtime).copy()
 
 
 @lru_cache(maxsize=8)
-def _load_parks_cached(seed: Path, generated: Path, generated_mtime: float) -> pd.DataFrame:
+def _parks(seed: Path, generated: Path, generated_mtime: float) -> pd.DataFrame:
+    """Cached per generated-registry version: the registry is consulted for every file validated."""
     frames = [pd.read_csv(seed, dtype=str)]
     if generated.exists():
         frames.append(pd.read_csv(generated, dtype=str))
     parks = pd.concat(frames, ignore_index=True)[REGISTRY_COLUMNS]
     return parks.drop_duplicates("park_code").sort_values("park_code").reset_index(drop=True)
-
-
-def _load_parks(seed: Path, generated: Path) -> pd.DataFrame:
-    mtime = generated.stat().st_mtime if generated.exists() else 0.0
-    return _load_parks_cached(seed, generated, mtime).copy()
 
 
 @dataclass(frozen=True)
