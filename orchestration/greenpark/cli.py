@@ -260,6 +260,7 @@ def watch(interval: float, publish_after: float, once: bool) -> None:
         with connect(settings.warehouse_path, read_only=True) as con:
             reported = {v for (v,) in con.execute("SELECT version_id FROM submission_versions").fetchall()}
     last_change = dirty = None
+    ready = False
     from .intake.warehouse import exclusive_run
 
     with exclusive_run(settings.warehouse_path), dg.DagsterInstance.get() as instance, \
@@ -274,13 +275,17 @@ def watch(interval: float, publish_after: float, once: bool) -> None:
                     with connect(settings.warehouse_path, read_only=True) as con:
                         rows = con.execute("SELECT version_id, status, n_fatal + n_error, n_warning "
                                            "FROM submission_versions WHERE status <> '待处理' ORDER BY version_id").fetchall()
-                    for version_id, status, errors, warnings_ in rows:
-                        if version_id not in reported:
-                            reported.add(version_id)
-                            click.echo(f"{version_id}:{status}(错误 {errors},警告 {warnings_}),"
-                                       f"反馈已写入 {settings.outbox_dir / version_id.split('-')[0]}")
-                    click.echo(f"本轮 {len(changed)} 个文件,用时 {time.perf_counter() - started:.1f} 秒", err=True)
-                    last_change, dirty = time.monotonic(), True
+                    new = [row for row in rows if row[0] not in reported]
+                    for version_id, status, errors, warnings_ in new:
+                        reported.add(version_id)
+                        click.echo(f"{version_id}:{status}(错误 {errors},警告 {warnings_}),"
+                                   f"反馈已写入 {settings.outbox_dir / version_id.split('-')[0]}")
+                    if new:
+                        click.echo(f"本轮 {len(new)} 个新版本,用时 {time.perf_counter() - started:.1f} 秒", err=True)
+                        last_change, dirty = time.monotonic(), True
+                if not ready:
+                    click.echo("已就绪,等待新文件…", err=True)
+                    ready = True
                 if dirty and (once or time.monotonic() - last_change >= publish_after):
                     started = time.perf_counter()
                     with contextlib.redirect_stdout(log):
