@@ -234,7 +234,7 @@ def _beyond_limits(rows_limit: int, columns_limit: int) -> re.Pattern[bytes]:
     """A loose pattern every row or cell reference beyond the limits matches (and a few within)."""
     if rows_limit < 0 or columns_limit < 0:
         return re.compile(b"")  # a negative limit refuses every chunk, even one without references
-    digits = len(str(max(rows_limit, 0)))  # a row number above the limit is written with at least as many
+    digits = len(str(rows_limit))  # a row number above the limit has at least as many digits as the limit
     branches = [rb"[A-Z]{0,3}[0-9]{%d}" % digits]
     # Column letters reach 26 with one letter, 702 with two, 18,278 with three (the most a reference holds).
     letters = next((n for n, widest in ((1, 26), (2, 702), (3, 18_278)) if widest > columns_limit), None)

@@ -127,8 +127,9 @@ def _is_non_data(row: list[Any], sheet: contract.Sheet, cols: dict[str, int], he
                  ascii_headers: bool) -> bool:
     n = len(row)
     values = [row[i] if i < n else "" for i in cols.values()]
-    # Numbers, dates and booleans are never blank nor a header: only text cells need normalising.
-    texts = [v for v in values if isinstance(v, str) and not nz.is_blank(v)]
+    # Numbers, dates and booleans are never blank nor a header: only text cells need normalising,
+    # and ASCII text is blank exactly when it strips to nothing (normalising leaves it as it is).
+    texts = [v for v in values if isinstance(v, str) and (v.strip() if v.isascii() else not nz.is_blank(v))]
     if not texts and all(v is None or isinstance(v, str) for v in values):
         return True  # spacer row (extra columns outside the contract do not make a row data)
     # The header repeated (e.g. on each printed page). The header key of an ASCII cell (a code, a
