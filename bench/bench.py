@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -41,7 +42,8 @@ TARGETS = {
 def _env(workdir: Path) -> dict:
     env = dict(os.environ)
     env.update(GREENPARK_WORKDIR=str(workdir), GREENPARK_TODAY=TODAY, DAGSTER_HOME=str(workdir / ".dagster_home"),
-               GREENPARK_WAREHOUSE=str(workdir / "data" / "warehouse.duckdb"), PYTHONHASHSEED="0",
+               GREENPARK_WAREHOUSE=str(workdir / "data" / "warehouse.duckdb"),
+               GREENPARK_DBT_WAREHOUSE=str(workdir / "data" / "warehouse.duckdb"), PYTHONHASHSEED="0",
                DBT_SEND_ANONYMOUS_USAGE_STATS="false", DAGSTER_DISABLE_TELEMETRY="1", DO_NOT_TRACK="1",
                NO_MKDOCS_2_WARNING="1", GX_ANALYTICS_ENABLED="false")
     env.pop("GREENPARK_SITE_DIR", None)
@@ -159,8 +161,12 @@ def watched_resubmission(workdir: Path, timeout: float = 300) -> dict:
             time.sleep(0.05)
         return {"file": path.name, "feedback_s": feedback_s, "site_s": site_s}
     finally:
-        proc.terminate()
-        proc.wait(timeout=60)
+        proc.send_signal(signal.SIGINT)  # watch stops cleanly on Ctrl+C; Dagster defers SIGTERM
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def run_set(name: str, gen: Path, manifest: dict, *, stages: bool, incremental: bool) -> dict:
