@@ -8,10 +8,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import duckdb
 
 from greenpark.contract import SHEETS
 from greenpark.intake.archive import IGNORED_PREFIXES
+from greenpark.intake.warehouse import connect
 from greenpark.intake.workbook import parse_workbook
 
 ACCEPTED = ("已接收", "已接收但有警告")
@@ -52,7 +52,9 @@ def check_any_moment(workdir: Path) -> list[str]:
     warehouse = workdir / "data" / "warehouse.duckdb"
     if not warehouse.exists():
         return bad
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    # A killed run's dbt process (dagster-dbt starts it in its own session) may still hold the
+    # lock for a moment: wait for it like every greenpark reader does.
+    with connect(warehouse, read_only=True) as con:
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         if "submission_versions" not in tables:
             return bad
@@ -103,7 +105,7 @@ def check_after_rerun(workdir: Path) -> tuple[list[str], int]:
     inbox = workdir / "sources" / "inbox"
     files = archive_files(workdir / "sources" / "archive")
     lost = 0
-    with duckdb.connect(str(workdir / "data" / "warehouse.duckdb"), read_only=True) as con:
+    with connect(workdir / "data" / "warehouse.duckdb", read_only=True) as con:
         registered = {(c, s) for c, s in con.execute("SELECT city_code, sha256 FROM submission_versions").fetchall()}
         pending = con.execute("SELECT count(*) FROM submission_versions WHERE status = '待处理'").fetchall()[0][0]
         shas = {r[0] for r in con.execute("SELECT sha256 FROM submission_versions").fetchall()}
