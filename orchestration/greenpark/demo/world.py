@@ -16,6 +16,7 @@ import pandas as pd
 
 from .. import contract, uscc
 from ..registry import REGISTRY_COLUMNS
+from ..settings import REPO_ROOT
 from .industries import INDUSTRY_CLASSES, energy_factor
 
 SIZES = ("demo", "province", "national")
@@ -38,18 +39,21 @@ PLANTED_ACCIDENT_YEAR = 2025
 SEASONALITY = np.array([0.96, 1.00, 1.00, 1.04])
 NOISE = 0.01  # ± relative noise per quarter and variable; keeps quarter-on-quarter moves well inside ±15 %
 
-# Energy carriers: contract column → tce per unit (indicators.md), so a target tce splits into quantities.
-TCE_PER_UNIT = {
-    "electricity": 1.229,
-    "raw_coal": 0.7143,
-    "natural_gas": 12.143,
-    "fuel_oil": 1.4286,
-    "diesel": 1.4571,
-    "gasoline": 1.4714,
-    "lpg": 1.7143,
-    "purchased_heat": 0.03412,
+# Energy carriers, so a target tce splits into quantities: contract column → carrier of the
+# energy_factors seed (the one home of the coefficients). The order is fixed: it orders the draws.
+CARRIER_OF_COLUMN = {
+    "electricity": "electricity",
+    "raw_coal": "raw_coal",
+    "natural_gas": "natural_gas",
+    "fuel_oil": "fuel_oil",
+    "diesel": "diesel",
+    "gasoline": "gasoline",
+    "lpg": "lpg",
+    "purchased_heat": "heat",
 }
-HEAT_TCE_PER_GJ = 0.03412
+_FACTORS = pd.read_csv(REPO_ROOT / "dbt_project" / "seeds" / "energy_factors.csv").set_index("carrier")
+TCE_PER_UNIT = {column: float(_FACTORS.at[carrier, "tce_per_unit"]) for column, carrier in CARRIER_OF_COLUMN.items()}
+HEAT_TCE_PER_GJ = TCE_PER_UNIT["purchased_heat"]
 
 # Park-level emission and waste rates per 万元 of value added: (low, high) of a uniform draw.
 RATES = {
