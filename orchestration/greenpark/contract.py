@@ -6,6 +6,7 @@ sheets and columns from here, so a header or a unit is written exactly once.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -230,6 +231,14 @@ def raw_table_ddl(sheet: Sheet) -> str:
     cols = [f"{name} {sql}" for name, sql in PROVENANCE_COLUMNS]
     cols += [f"{c.name} {c.sql_type}" for c in sheet.columns]
     return f"CREATE TABLE IF NOT EXISTS {sheet.raw_table} (\n    " + ",\n    ".join(cols) + "\n)"
+
+
+DUE_DAY = 20  # a quarter's file is due by this day of the month after the quarter ends
+
+
+def due_date(year: int, quarter: int, due_day: int = DUE_DAY) -> dt.date:
+    """The deadline of a quarter's submission (Q4 → January of the next year)."""
+    return dt.date(year + 1, 1, due_day) if quarter == 4 else dt.date(year, 3 * quarter + 1, due_day)
 
 
 def submission_filename(city_code: str, year: int, quarter: int, ext: str = "xlsx") -> str:

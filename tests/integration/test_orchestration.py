@@ -26,7 +26,6 @@ from greenpark.assets.missing_submissions import MISSING_KEY
 from greenpark.cli import main
 from greenpark.dagster_home import ensure_dagster_home
 from greenpark.definitions import build_definitions
-from greenpark.demo.template import quarter_due_date
 from greenpark.intake.archive import CHINA_TZ
 from greenpark.runner import INTAKE_KEYS
 from greenpark.settings import get_settings
@@ -44,7 +43,7 @@ def drop(city: str, year: int, quarter: int, *, bad: bool = False, scale: float 
     path = get_settings().inbox_dir / city / contract.submission_filename(city, year, quarter)
     title = title_of(contract.PARK_QUARTER, NAMES[city], year, quarter)
     write_workbook(path, rows, title=title)
-    received = dt.datetime.combine(quarter_due_date(year, quarter) - dt.timedelta(days=3), dt.time(9))
+    received = dt.datetime.combine(contract.due_date(year, quarter) - dt.timedelta(days=3), dt.time(9))
     stamp = received.replace(tzinfo=CHINA_TZ).timestamp() + (60 if bad else 0) + scale
     os.utime(path, (stamp, stamp))
     return path

@@ -13,7 +13,8 @@ from python_calamine import CalamineWorkbook
 
 from greenpark import contract
 from greenpark.demo import messy
-from greenpark.demo.template import data_excel_rows, quarter_due_date, write_submission, write_template
+from greenpark.contract import due_date
+from greenpark.demo.template import data_excel_rows, write_submission, write_template
 from greenpark.registry import load_parks
 from greenpark.settings import get_settings
 
@@ -64,7 +65,7 @@ def test_instructions_are_generated_from_the_contract(template):
     text = "\n".join(" ".join(str(v) for v in row) for row in rows)
     assert "示例数据" in text
     assert contract.submission_filename(CITY, 2025, 3) in text
-    due = quarter_due_date(2025, 3)
+    due = due_date(2025, 3)
     assert f"{due.year}年{due.month}月{due.day}日" in text
     for variant in contract.BOOL_TRUE + contract.BOOL_FALSE:
         assert variant in text

@@ -14,7 +14,7 @@ from greenpark.intake.workbook import parse_workbook
 from greenpark.quality.catalogue import catalogue_path, load_catalogue
 from greenpark.quality.history import load_history
 from greenpark.quality.suites import build_suites, suite_json
-from greenpark.quality.validation import due_date
+from greenpark.contract import due_date
 from greenpark.settings import REPO_ROOT
 
 EXPECTATIONS = REPO_ROOT / "expectations"

@@ -5,6 +5,8 @@ import json
 
 import dagster as dg
 
+from ..contract import due_date
+from ..quality.history import previous_quarter
 from ..registry import load_cities
 from ..resources import WarehouseResource
 from ..settings import get_settings
@@ -18,10 +20,8 @@ def last_due_quarter(today: dt.date) -> tuple[int, int]:
     """The latest quarter whose deadline (the 20th of the month after it ends) is before today."""
     year, quarter = today.year, (today.month - 1) // 3 + 1
     while True:
-        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
-        month = quarter * 3 + 1
-        due = dt.date(year + (month > 12), (month - 1) % 12 + 1, 20)
-        if due < today:
+        year, quarter = previous_quarter(year, quarter)
+        if due_date(year, quarter) < today:
             return year, quarter
 
 

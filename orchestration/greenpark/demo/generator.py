@@ -23,7 +23,7 @@ from .. import contract, uscc
 from ..intake.archive import CHINA_TZ
 from ..registry import REGISTRY_COLUMNS, generated_registry_csv
 from ..settings import Settings, get_settings
-from .template import data_excel_rows, excel_column_letter, header_text, quarter_due_date, write_submission
+from .template import data_excel_rows, excel_column_letter, header_text, write_submission
 from .world import SIZES, TCE_PER_UNIT, CityWorld, World, build_world
 
 MANIFEST_NAME = "demo_manifest.json"
@@ -338,7 +338,7 @@ def _write_file(city: CityWorld, spec: FileSpec, inbox_dir: Path) -> dict:
 def dropped_at(year: int, quarter: int, resubmitted: bool = False) -> dt.datetime:
     """When the demo bureau drops the file (China time): five days before the due date, and
     RESUBMIT_AFTER later for the second round."""
-    first = dt.datetime.combine(quarter_due_date(year, quarter) - dt.timedelta(days=5), dt.time(10))
+    first = dt.datetime.combine(contract.due_date(year, quarter) - dt.timedelta(days=5), dt.time(10))
     return (first + RESUBMIT_AFTER if resubmitted else first).replace(tzinfo=CHINA_TZ)
 
 

@@ -53,12 +53,6 @@ class SheetLayout:
     validations: list[tuple[int, tuple[str, ...], int, int]] = field(default_factory=list)  # col, choices, rows
 
 
-def quarter_due_date(year: int, quarter: int) -> dt.date:
-    """The 20th of the month after the quarter ends (contract.md, File)."""
-    month = quarter * 3 + 1
-    return dt.date(year + month // 13, (month - 1) % 12 + 1, 20)
-
-
 def data_excel_rows(n_rows: int, style: str = "clean") -> list[int]:
     """Excel row number of each data row: clean has title + header; messy adds a note row and a blank spacer."""
     if style == "clean":
@@ -98,7 +92,7 @@ def _title(city_name: str, year: int, quarter: int, sheet_name: str, demo: bool)
 
 def instructions_layout(city_code: str, city_name: str, year: int, quarter: int, demo: bool) -> SheetLayout:
     """The 填报说明 sheet, generated from contract.py so it can never disagree with the parser."""
-    due = quarter_due_date(year, quarter)
+    due = contract.due_date(year, quarter)
     rows: list[list] = [[f"浙江省绿色低碳工业园区季度数据报送 — {city_name}({city_code}){year}年第{quarter}季度"]]
     bold = {1}
     if demo:

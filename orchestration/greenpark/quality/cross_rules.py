@@ -15,6 +15,7 @@ from ..intake import normalize as nz
 from ..intake.workbook import ParsedSubmission
 from .catalogue import Rule
 from .findings import Finding
+from .history import previous_quarter
 
 
 @dataclass
@@ -100,15 +101,19 @@ def _unit_of(col: contract.Column) -> str:
     return head[head.rfind("(") + 1 : -1] if head.endswith(")") else col.unit
 
 
-def _previous_period(year: int, quarter: int) -> tuple[int, int]:
-    return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
-
-
 def _history_rows(ctx: Context, year: int, quarter: int) -> pd.DataFrame:
     h = ctx.history
     if h is None or h.empty:
         return pd.DataFrame()
     return h[(h.year == year) & (h.quarter == quarter)].drop_duplicates("park_code", keep="last").set_index("park_code")
+
+
+def _previous_quarter_rows(ctx: Context) -> tuple[int, int, pd.DataFrame]:
+    """The quarter before the submitted one and its accepted rows by park (empty if unknown)."""
+    if not ctx.year or not ctx.quarter:
+        return 0, 0, pd.DataFrame()
+    py, pq = previous_quarter(ctx.year, ctx.quarter)
+    return py, pq, _history_rows(ctx, py, pq)
 
 
 def _current_rows(parsed: ParsedSubmission):
@@ -119,10 +124,7 @@ def _current_rows(parsed: ParsedSubmission):
 
 
 def scale_slip(rule: Rule, parsed: ParsedSubmission, ctx: Context) -> list[Finding]:
-    if not ctx.year or not ctx.quarter:
-        return []
-    py, pq = _previous_period(ctx.year, ctx.quarter)
-    prev = _history_rows(ctx, py, pq)
+    py, pq, prev = _previous_quarter_rows(ctx)
     if prev.empty:
         return []
     scale, tol = float(rule.params["scale"]), float(rule.params["tolerance"])
@@ -152,10 +154,7 @@ def scale_slip(rule: Rule, parsed: ParsedSubmission, ctx: Context) -> list[Findi
 
 
 def qoq_change(rule: Rule, parsed: ParsedSubmission, ctx: Context) -> list[Finding]:
-    if not ctx.year or not ctx.quarter:
-        return []
-    py, pq = _previous_period(ctx.year, ctx.quarter)
-    prev = _history_rows(ctx, py, pq)
+    py, pq, prev = _previous_quarter_rows(ctx)
     if prev.empty:
         return []
     limit = float(rule.params["max_change"])

@@ -7,7 +7,7 @@ import pandas as pd
 from .. import contract
 
 
-def _previous(year: int, quarter: int) -> tuple[int, int]:
+def previous_quarter(year: int, quarter: int) -> tuple[int, int]:
     return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
 
 
@@ -22,7 +22,7 @@ def load_history(con, city_code: str, year: int, quarter: int) -> pd.DataFrame:
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     if not {"raw_park_quarter", "submission_versions"} <= tables:
         return pd.DataFrame(columns=columns)
-    py, pq = _previous(year, quarter)
+    py, pq = previous_quarter(year, quarter)
     select = ", ".join(f"r.{c}" for c in columns)
     sql = f"""
         SELECT {select}

@@ -30,11 +30,6 @@ def quarter_start(year: int, quarter: int) -> dt.date:
     return dt.date(year, 3 * quarter - 2, 1)
 
 
-def due_date(year: int, quarter: int, due_day: int) -> dt.date:
-    """The due day of the month after the quarter ends (Q4 → January of the next year)."""
-    return dt.date(year + 1, 1, due_day) if quarter == 4 else dt.date(year, 3 * quarter + 1, due_day)
-
-
 class Validator:
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -86,7 +81,7 @@ class Validator:
                 current = f"{ctx.today.year}Q{(ctx.today.month - 1) // 3 + 1}"
                 out.append(rules["period.future"].finding(value=period, today=ctx.today.isoformat(), current=current))
             late = rules["period.late"]
-            due = due_date(parsed.year, parsed.quarter, int(late.params["due_day"]))
+            due = contract.due_date(parsed.year, parsed.quarter, int(late.params["due_day"]))
             if ctx.received_at is not None and ctx.received_at.date() > due:
                 out.append(late.finding(value=period, due=due.isoformat(), received=ctx.received_at.strftime("%Y-%m-%d %H:%M")))
             annual = contract.PARK_ANNUAL
