@@ -13,7 +13,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 
-from greenpark.intake import processing, warehouse
+from greenpark.intake import prefetch, processing, warehouse
 from greenpark.intake.archive import pull_all
 from greenpark.intake.workbook import parse_workbook
 from greenpark.registry import load_cities, load_generated_parks
@@ -60,12 +60,17 @@ def main(stage: str) -> dict:
             warehouse.replace_generated_registry(con, load_generated_parks(settings))
             validator = _timed(split, "validator_setup_s", validator_for)(settings.workdir, settings.today)
             processing.parse_workbook = _timed(split, "parse_s", processing.parse_workbook)
-            validator.validate = _timed(split, "validate_s", validator.validate)
+            validator.check_file = _timed(split, "validate_s", validator.check_file)
+            validator.finish = _timed(split, "validate_s", validator.finish)
             processing.write_feedback_package = _timed(split, "feedback_s", processing.write_feedback_package)
             processing.record_outcome = _timed(split, "load_s", processing.record_outcome)
-            statuses = Counter(processing.process_version(con, validator, settings, v).status
-                               for _, v in pending.iterrows())
+            # As in `greenpark run`: a helper process prepares versions from the end meanwhile
+            # (its share is not in parse_s / validate_s, which time this process only).
+            with prefetch.prefetching(pending) as helper:
+                statuses = Counter(processing.process_version(con, validator, settings, v, prefetch.take(v["version_id"])).status
+                                   for _, v in pending.iterrows())
             out["statuses"] = dict(sorted(statuses.items()))
+            out["prepared_by_helper"] = helper.by_helper if helper else 0
         else:
             raise SystemExit(f"unknown stage {stage}")
     out.update({k: round(v, 3) for k, v in sorted(split.items())})

@@ -222,8 +222,8 @@ def _run_summary(settings, result, seconds: float) -> dict:
         with connect(settings.warehouse_path, read_only=True) as con:
             versions = dict(con.execute("SELECT status, count(*) FROM submission_versions GROUP BY 1 ORDER BY 1").fetchall())
     return {"success": result.success, "seconds": round(seconds, 2), "stage_seconds": result.seconds,
-            "versions": versions, "rejected_slices": result.rejected_slices, "failures": result.failures,
-            "runs": result.runs, "site_dir": str(settings.site_public_dir), "outbox_dir": str(settings.outbox_dir)}
+            "versions": versions, "prepared_by_helper": result.prepared_by_helper,
+            "rejected_slices": result.rejected_slices, "failures": result.failures, "runs": result.runs, "site_dir": str(settings.site_public_dir), "outbox_dir": str(settings.outbox_dir)}
 
 
 @main.command()

@@ -77,9 +77,16 @@ class Settings:
 
     @property
     def dbt_target_dir(self) -> Path:
-        """dbt manifest and run artifacts. The manifest depends on the project only, so it lives
-        beside it and is shared by every work dir; each dbt invocation gets its own subfolder."""
+        """The dbt manifest Dagster loads: it depends on the project only, so it lives beside it
+        and is shared by every work dir."""
         return self.dbt_project_dir / "target"
+
+    @property
+    def dbt_run_target_dir(self) -> Path:
+        """Where `dbt build` writes its artifacts for this work dir: one folder, reused, so dbt's
+        partial parse (keyed by the warehouse path in the profile) survives between runs and
+        run artifacts do not pile up one folder per run."""
+        return self.workdir / "data" / "dbt_target"
 
     @property
     def site_generated_dir(self) -> Path:

@@ -43,9 +43,8 @@ def intake(settings) -> dict[str, str]:
 
 def dbt_build(settings) -> None:
     env = dict(os.environ, GREENPARK_DBT_WAREHOUSE=str(settings.warehouse_path), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
-    target = settings.workdir / "data" / "dbt_target"
     cmd = [str(Path(sys.executable).with_name("dbt")), "build", "--project-dir", str(settings.dbt_project_dir),
-           "--profiles-dir", str(settings.dbt_project_dir), "--target-path", str(target),
+           "--profiles-dir", str(settings.dbt_project_dir), "--target-path", str(settings.dbt_run_target_dir),
            "--log-path", str(settings.workdir / "data" / "dbt_logs"), "-q"]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if done.returncode != 0:

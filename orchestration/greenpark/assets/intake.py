@@ -11,6 +11,7 @@ import dagster as dg
 import pandas as pd
 
 from ..contract import SHEETS
+from ..intake import prefetch
 from ..intake.archive import pull_all
 from ..intake.processing import Outcome, process_version
 from ..intake.warehouse import pending_versions, replace_generated_registry
@@ -40,7 +41,7 @@ def _process(context, con, rules, settings, versions: pd.DataFrame) -> list[Outc
     cities = {c.code: c for c in load_cities(settings)}
     outcomes = []
     for _, version in versions.iterrows():
-        outcome = process_version(con, rules, settings, version)
+        outcome = process_version(con, rules, settings, version, prefetch.take(version["version_id"]))
         outcomes.append(outcome)
         context.log.info(
             f"{outcome.version_id}:{outcome.status}"

@@ -15,7 +15,7 @@ from ..quality.validation import Validator
 from ..registry import city_names
 from ..settings import Settings
 from .warehouse import record_outcome
-from .workbook import parse_workbook
+from .workbook import ParsedSubmission, parse_workbook
 
 
 @dataclass(frozen=True)
@@ -32,18 +32,40 @@ class Outcome:
         return sum(f.severity == severity for f in self.findings)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A version's workbook parsed and checked against the rules that need the file alone."""
+
+    parsed: ParsedSubmission
+    file_findings: tuple[Finding, ...]
+
+
+def prepare(validator: Validator, version: pd.Series) -> Prepared:
+    """The part of a version's processing that depends on its bytes only (see intake/prefetch.py)."""
+    parsed = parse_workbook(Path(version["archive_path"]), filename=version["filename"])
+    found = validator.check_file(parsed, expected_city=version["city_code"], received_at=_received(version))
+    return Prepared(parsed, tuple(found))
+
+
 def process_version(
-    con: duckdb.DuckDBPyConnection, validator: Validator, settings: Settings, version: pd.Series
+    con: duckdb.DuckDBPyConnection,
+    validator: Validator,
+    settings: Settings,
+    version: pd.Series,
+    prepared: Prepared | None = None,
 ) -> Outcome:
+    """`prepared`: the version's `prepare` result if another process already made it."""
     archive_path = Path(version["archive_path"])
-    parsed = parse_workbook(archive_path, filename=version["filename"])
+    prepared = prepared or prepare(validator, version)
+    parsed = prepared.parsed
     history = None
     if parsed.year is not None and parsed.quarter is not None:
         history = load_history(con, version["city_code"], parsed.year, parsed.quarter)
-    findings = validator.validate(
+    findings = validator.finish(
         parsed,
+        list(prepared.file_findings),
         expected_city=version["city_code"],
-        received_at=version["received_at"].to_pydatetime(),
+        received_at=_received(version),
         history=history,
     )
     status = status_of(findings)
@@ -65,6 +87,10 @@ def process_version(
         findings=tuple(findings),
         feedback=feedback,
     )
+
+
+def _received(version: pd.Series):
+    return version["received_at"].to_pydatetime()
 
 
 def _version_dict(version: pd.Series, status: str, settings: Settings) -> dict:

@@ -126,6 +126,12 @@ def _unit_mismatches(row: list[Any], sheet: contract.Sheet, missing: list[str], 
 def _is_non_data(row: list[Any], sheet: contract.Sheet, cols: dict[str, int], header_keys: set[str],
                  ascii_headers: bool) -> bool:
     n = len(row)
+    key = cols[sheet.key_columns[0]]
+    key_cell = row[key] if key < n else ""
+    # Almost every row: an ASCII code in the key column. Spacers, repeated (Chinese) headers,
+    # totals and notes all have blank or Chinese text there, so such a row is data.
+    if not ascii_headers and isinstance(key_cell, str) and key_cell.isascii() and key_cell.strip():
+        return False
     values = [row[i] if i < n else "" for i in cols.values()]
     # Numbers, dates and booleans are never blank nor a header: only text cells need normalising,
     # and ASCII text is blank exactly when it strips to nothing (normalising leaves it as it is).
@@ -139,8 +145,6 @@ def _is_non_data(row: list[Any], sheet: contract.Sheet, cols: dict[str, int], he
     if len(candidates) >= need and sum(nz.header_key(t) in header_keys for t in candidates) >= need:
         return True
     # A totals row or the signature/notes block: no key (or the text sits in the key column).
-    key = cols[sheet.key_columns[0]]
-    key_cell = row[key] if key < n else ""
     if nz.is_blank(key_cell) or (isinstance(key_cell, str) and _NON_DATA.match(nz.header_key(key_cell))):
         return any(isinstance(v, str) and _NON_DATA.match(nz.header_key(v)) for v in row)
     return False

@@ -224,6 +224,10 @@ def enterprise_sum(rule: Rule, parsed: ParsedSubmission, ctx: Context) -> list[F
     return out
 
 
+# The rules that read earlier accepted quarters: the only ones whose verdict depends on the
+# warehouse and not on the workbook alone.
+HISTORY_KINDS = frozenset({"scale_slip", "qoq_change", "looks_cumulative"})
+
 RULES: dict[str, Callable[[Rule, ParsedSubmission, Context], list[Finding]]] = {
     "uscc_check_digit": uscc_check_digit,
     "park_name": park_name,

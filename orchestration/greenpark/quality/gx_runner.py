@@ -1,7 +1,7 @@
 """Runs the catalogue's GX suites on pandas frames; GX is imported and set up once per process.
 
 `import great_expectations` alone takes ~10 s here, so it happens lazily, on the first
-`GxRunner()`, and the ephemeral context, the pandas data source, one dataframe asset per suite
+expectation that needs GX, and the ephemeral context, the pandas data source, one dataframe asset per suite
 and one validation definition per expectation are created once and reused for every file.
 
 GX's cost is per expectation (~10-40 ms each, whatever the frame size: building its metric graph
@@ -47,6 +47,14 @@ class Failure:
 
 class GxRunner:
     def __init__(self, suites: dict[str, dict]):
+        self._suites = suites
+        self._single: dict[tuple[str, tuple[str, str]], Any] | None = None  # built on first GX call
+
+    def _definitions(self) -> dict[tuple[str, tuple[str, str]], Any]:
+        """(suite, expectation key) → its one-expectation validation definition. GX is imported
+        here, the first time a sheet needs it: a process that only sees clean files never pays it."""
+        if self._single is not None:
+            return self._single
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
         from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
@@ -54,19 +62,20 @@ class GxRunner:
         self._context = gx.get_context(mode="ephemeral")
         self._context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         source = self._context.data_sources.add_pandas("greenpark_submission")
-        self._single: dict[tuple[str, tuple[str, str]], Any] = {}  # (suite, expectation key) → definition
+        single = {}
 
         def define(name: str, batch, exps: list[dict]):
             objs = [ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e["meta"]).to_domain_obj() for e in exps]
             suite = self._context.suites.add(gx.ExpectationSuite(name=name, expectations=objs))
             return self._context.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=suite))
 
-        self._suites = suites
-        for name, spec in suites.items():
+        for name, spec in self._suites.items():
             batch = source.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe("whole_sheet")
             for i, exp in enumerate(spec["expectations"]):
                 key = expectation_key(exp["meta"]["rule_id"], exp["kwargs"])
-                self._single[(name, key)] = define(f"{name}#{i}", batch, [exp])
+                single[(name, key)] = define(f"{name}#{i}", batch, [exp])
+        self._single = single
+        return single
 
     @property
     def suite_names(self) -> list[str]:
@@ -89,7 +98,7 @@ class GxRunner:
         failures: list[Failure] = []
         for exp in todo:
             key = expectation_key(exp["meta"]["rule_id"], exp["kwargs"])
-            detail = self._single[(suite, key)].run(
+            detail = self._definitions()[(suite, key)].run(
                 batch_parameters=batch,
                 expectation_parameters=parameters,
                 result_format=RESULT_FORMAT_CELLS if cells else RESULT_FORMAT_ROWS,

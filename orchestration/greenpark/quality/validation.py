@@ -2,9 +2,10 @@
 
 Order of work for one file: parse findings (from the reader) → file-level context rules (city,
 period, Q4 annual sheet) → if nothing is fatal, the GX suites on every sheet present → the pandas
-cross-row / cross-file rules → suppression of findings a more specific one already explains →
-de-duplication and sorting. Build one `Validator` per process: it pays the GX import and setup
-once (~10 s) and then validates a file in well under a second.
+cross-row rules (all of this is `check_file`, the workbook alone) → the rules comparing with earlier
+accepted quarters → suppression of findings a more specific one already explains → de-duplication
+and sorting (`finish`). Build one `Validator` per process: it pays the GX import and setup once
+(~10 s, and only when a file first needs GX) and then validates a file in well under a second.
 """
 
 from __future__ import annotations
@@ -46,9 +47,49 @@ class Validator:
         received_at: dt.datetime | None = None,
         history: pd.DataFrame | None = None,
     ) -> list[Finding]:
+        """Every rule, sorted: `check_file` then `finish`."""
+        found = self.check_file(parsed, expected_city=expected_city, received_at=received_at)
+        return self.finish(parsed, found, expected_city=expected_city, received_at=received_at, history=history)
+
+    def check_file(
+        self, parsed: ParsedSubmission, *, expected_city: str | None = None, received_at: dt.datetime | None = None
+    ) -> list[Finding]:
+        """The rules that need the workbook alone (plus registry and calendar): a pure function of
+        the file, so another process may run it ahead (intake/prefetch.py). Not yet sorted."""
+        ctx = self._context(parsed, expected_city, received_at, history=None)
+        findings = list(parsed.findings) + self._context_findings(parsed, ctx)
+        if not any(f.severity == FATAL for f in findings):
+            for sheet in contract.SHEETS:
+                if sheet.key in parsed.frames and not parsed.frames[sheet.key].empty:
+                    findings += self._gx_findings(parsed, sheet, ctx)
+            for rule in self.catalogue.by_engine("pandas"):
+                if rule.kind not in cross_rules.HISTORY_KINDS:
+                    findings += cross_rules.RULES[rule.kind](rule, parsed, ctx)
+        return findings
+
+    def finish(
+        self,
+        parsed: ParsedSubmission,
+        file_findings: list[Finding],
+        *,
+        expected_city: str | None = None,
+        received_at: dt.datetime | None = None,
+        history: pd.DataFrame | None = None,
+    ) -> list[Finding]:
+        """`check_file`'s findings plus the rules comparing with earlier accepted quarters, then
+        suppression, de-duplication and sorting."""
+        findings = list(file_findings)
+        if not any(f.severity == FATAL for f in findings):
+            ctx = self._context(parsed, expected_city, received_at, history=history)
+            for rule in self.catalogue.by_engine("pandas"):
+                if rule.kind in cross_rules.HISTORY_KINDS:
+                    findings += cross_rules.RULES[rule.kind](rule, parsed, ctx)
+        return self._finalise(findings)
+
+    def _context(self, parsed: ParsedSubmission, expected_city, received_at, history) -> cross_rules.Context:
         names = city_names(self.settings)
         city = expected_city or parsed.city_code
-        ctx = cross_rules.Context(
+        return cross_rules.Context(
             city_code=city,
             city_name=names.get(city or "", city or ""),
             year=parsed.year,
@@ -59,14 +100,6 @@ class Validator:
             history=history,
             city_names=names,
         )
-        findings = list(parsed.findings) + self._context_findings(parsed, ctx)
-        if not any(f.severity == FATAL for f in findings):
-            for sheet in contract.SHEETS:
-                if sheet.key in parsed.frames and not parsed.frames[sheet.key].empty:
-                    findings += self._gx_findings(parsed, sheet, ctx)
-            for rule in self.catalogue.by_engine("pandas"):
-                findings += cross_rules.RULES[rule.kind](rule, parsed, ctx)
-        return self._finalise(findings)
 
     # --- file-level rules ----------------------------------------------------------------------
     def _context_findings(self, parsed: ParsedSubmission, ctx: cross_rules.Context) -> list[Finding]:

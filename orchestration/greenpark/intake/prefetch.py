@@ -1,0 +1,112 @@
+"""Prepare pending versions ahead, in a helper process, while the runs go one slice at a time.
+
+A bulk load (a quarter's 11 files, a year's 44, a backfill) is one Dagster run per city-quarter,
+run in order because a slice's checks read the quarters accepted before it. Parsing a workbook and
+the rules that need the file alone (`processing.prepare`) depend on its bytes only, so they need
+not wait: a helper process works through the pending versions from the last one back while the
+runs take them from the first; each side claims a version before working on it, so every version
+is prepared exactly once and the two cores share the work. The history rules, the feedback and the
+load stay in the run, in order. Whatever the helper could not prepare (it failed, or it died), the
+run prepares itself, with the same code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import queue
+import time
+from collections.abc import Iterator
+
+import pandas as pd
+
+from .processing import Prepared, prepare
+
+# Below this many versions the helper's start (~2 s of imports on the other core) buys nothing.
+MIN_VERSIONS = 4
+_active: Prefetcher | None = None
+
+
+class Prefetcher:
+    def __init__(self, versions: pd.DataFrame):
+        ctx = mp.get_context("spawn")  # the parent runs Dagster's threads: never fork it
+        rows = [row for _, row in versions.iterrows()]
+        self._index = {row["version_id"]: i for i, row in enumerate(rows)}
+        self._claims = ctx.Array("b", len(rows))
+        self._results = ctx.Queue()
+        self._ready: dict[int, Prepared | None] = {}
+        self.by_helper = 0
+        self._helper = ctx.Process(target=_work, args=(rows, self._claims, self._results), daemon=True,
+                                   name="greenpark-prefetch")
+        self._helper.start()
+
+    def take(self, version_id: str) -> Prepared | None:
+        """The helper's preparation of this version, or None if the caller should prepare it."""
+        i = self._index.get(version_id)
+        if i is None or _claim(self._claims, i):
+            return None
+        while i not in self._ready:
+            try:
+                j, prepared = self._results.get(timeout=0.5)
+            except queue.Empty:
+                if not self._helper.is_alive() and self._results.empty():
+                    return None  # it died holding the claim
+                continue
+            self._ready[j] = prepared
+        prepared = self._ready.pop(i)
+        self.by_helper += prepared is not None
+        return prepared
+
+    def close(self) -> None:
+        for i in range(len(self._claims)):  # nothing left for the helper to start
+            _claim(self._claims, i)
+        deadline = time.monotonic() + 30
+        while self._helper.is_alive() and time.monotonic() < deadline:
+            with contextlib.suppress(queue.Empty):  # unread results would keep it from exiting
+                self._results.get(timeout=0.1)
+        if self._helper.is_alive():
+            self._helper.terminate()
+        self._helper.join()
+        self._results.close()
+
+
+def _claim(claims, i: int) -> bool:
+    with claims.get_lock():
+        if claims[i]:
+            return False
+        claims[i] = 1
+        return True
+
+
+def _work(rows: list[pd.Series], claims, results) -> None:
+    from ..quality.validation import Validator
+    from ..settings import get_settings
+
+    validator = Validator(get_settings())  # same environment as the parent: same settings
+    parent = mp.parent_process()
+    for i in reversed(range(len(rows))):
+        if not parent.is_alive() or not _claim(claims, i):
+            break  # the runs have come this far: everything before is theirs
+        try:
+            results.put((i, prepare(validator, rows[i])))
+        except Exception:  # noqa: BLE001 - the run prepares it again and reports as it always does
+            results.put((i, None))
+
+
+@contextlib.contextmanager
+def prefetching(versions: pd.DataFrame) -> Iterator[Prefetcher | None]:
+    """While open, `take` serves the helper's work on these versions (in processing order)."""
+    global _active
+    if len(versions) < MIN_VERSIONS or _active is not None:
+        yield None
+        return
+    _active = Prefetcher(versions)
+    try:
+        yield _active
+    finally:
+        _active.close()
+        _active = None
+
+
+def take(version_id: str) -> Prepared | None:
+    return _active.take(version_id) if _active is not None else None

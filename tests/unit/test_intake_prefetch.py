@@ -1,0 +1,98 @@
+"""The prefetch helper (intake/prefetch.py): what it prepares in its own process is exactly what
+the run would have prepared itself, each version is prepared once, and a helper that dies costs
+nothing but time."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fixtures.workbooks import valid_submission, write_workbook
+from greenpark.intake import prefetch
+from greenpark.intake.archive import pull_all
+from greenpark.intake.processing import prepare
+from greenpark.intake.warehouse import connect, pending_versions
+from greenpark.quality.validation import Validator
+from greenpark.registry import City
+from greenpark.settings import get_settings
+
+
+@pytest.fixture
+def pending(workdir: Path) -> pd.DataFrame:
+    """Six pending versions of one city: clean quarters, one with a negative cell (so GX runs in
+    both processes) and one that is not a workbook at all."""
+    drop = workdir / "sources" / "inbox" / "330100"
+    for year, quarter in ((2024, 3), (2024, 4), (2025, 1), (2025, 2)):
+        write_workbook(drop / f"330100_{year}Q{quarter}.xlsx", valid_submission(annual=quarter == 4))
+    broken = valid_submission(annual=False)
+    broken["park_quarter"][0]["natural_gas"] = -5
+    write_workbook(drop / "330100_2025Q3.xlsx", broken)
+    (drop / "330100_2024Q2.xlsx").write_bytes(b"<html>not a workbook</html>")
+    with connect(get_settings().warehouse_path) as con:
+        pull_all(con, get_settings().archive_dir, [City(code="330100", name="杭州市", drop_url=str(drop))])
+        versions = pending_versions(con)
+    assert len(versions) == 6
+    return versions
+
+
+def _same(a, b) -> None:
+    assert sorted(a.file_findings, key=lambda f: (f.sort_key, f.message_zh)) == \
+        sorted(b.file_findings, key=lambda f: (f.sort_key, f.message_zh))
+    assert a.parsed.frames.keys() == b.parsed.frames.keys()
+    for key in a.parsed.frames:
+        pd.testing.assert_frame_equal(a.parsed.frames[key], b.parsed.frames[key])
+
+
+def _wait_for_helper(helper: prefetch.Prefetcher, index: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not helper._claims[index] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert helper._claims[index], "the helper never started"
+
+
+def test_helper_prepares_what_the_run_would(pending):
+    validator = Validator(get_settings())
+    inline = {row["version_id"]: prepare(validator, row) for _, row in pending.iterrows()}
+    with prefetching_started(pending) as helper:
+        taken = {}
+        for _, row in pending.iterrows():
+            taken[row["version_id"]] = prefetch.take(row["version_id"]) or prepare(validator, row)
+    assert helper.by_helper >= 1
+    assert taken.keys() == inline.keys()
+    for version_id in inline:
+        _same(taken[version_id], inline[version_id])
+    assert any(f.rule_id == "value.nonnegative" for p in inline.values() for f in p.file_findings)
+
+
+def test_a_dead_helper_leaves_the_work_to_the_run(pending):
+    validator = Validator(get_settings())
+    with prefetching_started(pending) as helper:
+        helper._helper.kill()
+        helper._helper.join()
+        results = [prefetch.take(row["version_id"]) or prepare(validator, row) for _, row in pending.iterrows()]
+    assert len(results) == len(pending)
+    assert all(r.parsed is not None for r in results)
+
+
+def test_few_versions_are_not_worth_a_helper(pending):
+    with prefetch.prefetching(pending.head(prefetch.MIN_VERSIONS - 1)) as helper:
+        assert helper is None
+        assert prefetch.take(pending.version_id.iloc[0]) is None
+
+
+class prefetching_started:
+    """`prefetching`, once the helper has claimed the last version (it works from the end)."""
+
+    def __init__(self, versions: pd.DataFrame):
+        self._cm = prefetch.prefetching(versions)
+        self._n = len(versions)
+
+    def __enter__(self) -> prefetch.Prefetcher:
+        helper = self._cm.__enter__()
+        _wait_for_helper(helper, self._n - 1)
+        return helper
+
+    def __exit__(self, *exc):
+        return self._cm.__exit__(*exc)
