@@ -171,7 +171,8 @@ def _execute(keys: list[str] | None, as_json: bool, publish: bool = True) -> Non
     else:
         click.echo(f"运行{'成功' if summary['success'] else '失败'},用时 {summary['seconds']:.1f} 秒"
                    f"(拉取 {result.seconds.get('pull', 0):.1f} 秒,校验 {result.seconds.get('intake', 0):.1f} 秒,"
-                   f"转换与发布 {result.seconds.get('publish', 0):.1f} 秒)")
+                   f"转换与发布 {result.seconds.get('publish', 0):.1f} 秒:dbt {result.seconds.get('dbt', 0):.1f},"
+                   f"网站 {result.seconds.get('site', 0):.1f})")
         click.echo(f"报送版本:{summary['versions']}")
         if result.rejected_slices:
             click.echo(f"被退回的城市季度(上一接收版本继续有效):{', '.join(result.rejected_slices)}")

@@ -77,6 +77,20 @@ def versions_in_run_order(settings: Settings, keys: list[str]) -> pd.DataFrame:
     return pending.sort_values("_order", kind="stable").drop(columns="_order")
 
 
+def step_seconds(instance: dg.DagsterInstance, run_id: str, names: dict[str, str]) -> dict[str, float]:
+    """Wall seconds of the named steps of a run, from their start and end events."""
+    ends = {dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE}
+    started, out = {}, {}
+    for entry in instance.all_logs(run_id, of_type={dg.DagsterEventType.STEP_START, *ends}):
+        if entry.step_key not in names:
+            continue
+        if entry.dagster_event_type == dg.DagsterEventType.STEP_START:
+            started[entry.step_key] = entry.timestamp
+        elif entry.step_key in started:
+            out[names[entry.step_key]] = entry.timestamp - started[entry.step_key]
+    return out
+
+
 def run_pipeline(
     defs: dg.Definitions,
     settings: Settings,
@@ -108,7 +122,9 @@ def run_pipeline(
 
     if publish and result.success:
         started = time.perf_counter()
-        result.record("publish", defs.resolve_job_def("publish").execute_in_process(
-            instance=instance, raise_on_error=False, run_config=run_config))
+        run = defs.resolve_job_def("publish").execute_in_process(
+            instance=instance, raise_on_error=False, run_config=run_config)
+        result.record("publish", run)
         result.seconds["publish"] = time.perf_counter() - started
+        result.seconds.update(step_seconds(instance, run.run_id, {"warehouse_models": "dbt", "public_site": "site"}))
     return result

@@ -37,6 +37,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Fixture, Path]:
     result = run_dbt(workdir, warehouse, "build")
     failed = [(r.node.unique_id, r.status, r.message) for r in result.result or [] if str(r.status) not in ("success", "pass")]
     assert result.success, failed
+    # The production build skips dbt's unit tests (warehouse_models.py): they run here.
+    unit_tests = [r for r in result.result if r.node.resource_type == "unit_test"]
+    assert len(unit_tests) >= 3 and all(str(r.status) == "pass" for r in unit_tests)
     return fx, warehouse
 
 

@@ -83,15 +83,14 @@ def test_few_versions_are_not_worth_a_helper(pending):
 
 
 class prefetching_started:
-    """`prefetching`, once the helper has claimed the last version (it works from the end)."""
+    """`prefetching`, once the helper has claimed the first version (it works in run order)."""
 
     def __init__(self, versions: pd.DataFrame):
         self._cm = prefetch.prefetching(versions)
-        self._n = len(versions)
 
     def __enter__(self) -> prefetch.Prefetcher:
         helper = self._cm.__enter__()
-        _wait_for_helper(helper, self._n - 1)
+        _wait_for_helper(helper, 0)
         return helper
 
     def __exit__(self, *exc):

@@ -3,11 +3,12 @@
 A bulk load (a quarter's 11 files, a year's 44, a backfill) is one Dagster run per city-quarter,
 run in order because a slice's checks read the quarters accepted before it. Parsing a workbook and
 the rules that need the file alone (`processing.prepare`) depend on its bytes only, so they need
-not wait: a helper process works through the pending versions from the last one back while the
-runs take them from the first; each side claims a version before working on it, so every version
-is prepared exactly once and the two cores share the work. The history rules, the feedback and the
-load stay in the run, in order. Whatever the helper could not prepare (it failed, or it died), the
-run prepares itself, with the same code.
+not wait: a helper process works through the pending versions in run order, ahead of the runs,
+which are left with the Dagster bookkeeping, the history rules, the feedback and the load. Each
+side claims a version before working on it, so every version is prepared exactly once: the runs
+prepare the first few themselves while the helper starts up, and any the helper failed on or
+never got to (it died). On the province (44 files) the helper prepares ~40 of them and the intake
+takes ~20 s instead of ~37 s.
 """
 
 from __future__ import annotations
@@ -84,9 +85,11 @@ def _work(rows: list[pd.Series], claims, results) -> None:
 
     validator = Validator(get_settings())  # same environment as the parent: same settings
     parent = mp.parent_process()
-    for i in reversed(range(len(rows))):
-        if not parent.is_alive() or not _claim(claims, i):
-            break  # the runs have come this far: everything before is theirs
+    for i in range(len(rows)):
+        if not parent.is_alive():
+            break
+        if not _claim(claims, i):
+            continue  # the run got there first
         try:
             results.put((i, prepare(validator, rows[i])))
         except Exception:  # noqa: BLE001 - the run prepares it again and reports as it always does
