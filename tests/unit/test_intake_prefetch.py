@@ -66,6 +66,17 @@ def test_helper_prepares_what_the_run_would(pending):
     assert any(f.rule_id == "value.nonnegative" for p in inline.values() for f in p.file_findings)
 
 
+def test_the_helper_runs_only_a_few_versions_ahead(pending, monkeypatch):
+    monkeypatch.setattr(prefetch, "LOOKAHEAD", 2)
+    validator = Validator(get_settings())
+    with prefetching_started(pending) as helper:
+        time.sleep(3)  # time enough to prepare all six clean-ish files if nothing held it back
+        assert sum(helper._claims) == 2
+        taken = [prefetch.take(row["version_id"]) or prepare(validator, row) for _, row in pending.iterrows()]
+    assert len(taken) == len(pending)
+    assert helper.by_helper >= 2
+
+
 def test_a_dead_helper_leaves_the_work_to_the_run(pending):
     validator = Validator(get_settings())
     with prefetching_started(pending) as helper:

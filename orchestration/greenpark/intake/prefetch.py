@@ -3,12 +3,12 @@
 A bulk load (a quarter's 11 files, a year's 44, a backfill) is one Dagster run per city-quarter,
 run in order because a slice's checks read the quarters accepted before it. Parsing a workbook and
 the rules that need the file alone (`processing.prepare`) depend on its bytes only, so they need
-not wait: a helper process works through the pending versions in run order, ahead of the runs,
-which are left with the Dagster bookkeeping, the history rules, the feedback and the load. Each
+not wait: a helper process works through the pending versions in run order, up to LOOKAHEAD
+ahead of the runs, which are left with the Dagster bookkeeping, the history rules, the feedback and the load. Each
 side claims a version before working on it, so every version is prepared exactly once: the runs
 prepare the first few themselves while the helper starts up, and any the helper failed on or
-never got to (it died). On the province (44 files) the helper prepares ~40 of them and the intake
-takes ~20 s instead of ~37 s.
+never got to (it died). On the province (44 files) the helper prepared 43 of them and the intake
+took 22 s instead of 38 s (bench/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ from .processing import Prepared, prepare
 
 # Below this many versions the helper's start (~2 s of imports on the other core) buys nothing.
 MIN_VERSIONS = 4
+# How far the helper may run ahead of the runs: it prepares faster than a run consumes, and every
+# prepared workbook waiting in memory is a few MB (a national bulk load is 400 files).
+LOOKAHEAD = 8
 _active: Prefetcher | None = None
 
 
@@ -35,9 +38,10 @@ class Prefetcher:
         self._index = {row["version_id"]: i for i, row in enumerate(rows)}
         self._claims = ctx.Array("b", len(rows))
         self._results = ctx.Queue()
+        self._room = ctx.Semaphore(LOOKAHEAD)
         self._ready: dict[int, Prepared | None] = {}
         self.by_helper = 0
-        self._helper = ctx.Process(target=_work, args=(rows, self._claims, self._results), daemon=True,
+        self._helper = ctx.Process(target=_work, args=(rows, self._claims, self._results, self._room), daemon=True,
                                    name="greenpark-prefetch")
         self._helper.start()
 
@@ -55,6 +59,7 @@ class Prefetcher:
                 continue
             self._ready[j] = prepared
         prepared = self._ready.pop(i)
+        self._room.release()
         self.by_helper += prepared is not None
         return prepared
 
@@ -79,21 +84,40 @@ def _claim(claims, i: int) -> bool:
         return True
 
 
-def _work(rows: list[pd.Series], claims, results) -> None:
+def _work(rows: list[pd.Series], claims, results, room) -> None:
     from ..quality.validation import Validator
     from ..settings import get_settings
 
     validator = Validator(get_settings())  # same environment as the parent: same settings
     parent = mp.parent_process()
     for i in range(len(rows)):
+        held = _room_for(i, room, claims, parent)
+        if held is None:
+            return
+        if not held:
+            continue
+        if _claim(claims, i):
+            results.put((i, _prepared_or_none(validator, rows[i])))
+        else:
+            room.release()  # the run got there first
+
+
+def _room_for(i: int, room, claims, parent) -> bool | None:
+    """Wait until fewer than LOOKAHEAD prepared versions are waiting. True: a place is held for
+    version i; False: the runs have claimed i meanwhile; None: the parent is gone."""
+    while not room.acquire(timeout=0.2):
         if not parent.is_alive():
-            break
-        if not _claim(claims, i):
-            continue  # the run got there first
-        try:
-            results.put((i, prepare(validator, rows[i])))
-        except Exception:  # noqa: BLE001 - the run prepares it again and reports as it always does
-            results.put((i, None))
+            return None
+        if claims[i]:
+            return False
+    return True
+
+
+def _prepared_or_none(validator, row: pd.Series) -> Prepared | None:
+    try:
+        return prepare(validator, row)
+    except Exception:  # noqa: BLE001 - the run prepares it again and reports as it always does
+        return None
 
 
 @contextlib.contextmanager

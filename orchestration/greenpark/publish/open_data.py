@@ -152,9 +152,8 @@ def write_csv(frame: pd.DataFrame, fields: tuple[Field, ...], path: Path) -> Non
 
 
 def write_xlsx(frame: pd.DataFrame, fields: tuple[Field, ...], path: Path, sheet_title: str) -> None:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = sheet_title
+    wb = openpyxl.Workbook(write_only=True)  # streams rows: ~2× faster, flat memory at national size
+    ws = wb.create_sheet(sheet_title)
     ws.append([f.name for f in fields])
     for row in frame.itertuples(index=False):
         cells = []
