@@ -33,6 +33,7 @@ SEED = 20220324
 # The reference date: after every 2025 quarter's deadline, so no file is in the future or late.
 TODAY = "2026-03-01"
 BIN = Path(sys.executable).parent
+FLOOR_RUNS = 3
 TARGETS = {
     "province_e2e_s": 60, "data_vs_floor": 3.0, "resubmit_feedback_s": 10, "resubmit_site_s": 45,
     "national_e2e_s": 15 * 60, "national_peak_rss_gib": 8, "scaling_exponent": 1.1,
@@ -175,8 +176,12 @@ def run_set(name: str, gen: Path, manifest: dict, *, stages: bool, incremental: 
                  "enterprises": manifest["n_enterprises"], "cities": manifest["n_cities"]}
     py = str(BIN / "python")
 
-    print(f"[{name}] floor", flush=True)
-    res["floor"] = measure(wrapped([py, str(BENCH / "floor.py"), str(gen / "sources" / "inbox"), "--json"]), os.environ)
+    # The floor is "the fastest possible": best of three, the first of which also warms the page
+    # cache for the runs after it (single runs varied 4.5-6.9 s on the province).
+    print(f"[{name}] floor (best of {FLOOR_RUNS})", flush=True)
+    floors = [measure(wrapped([py, str(BENCH / "floor.py"), str(gen / "sources" / "inbox"), "--json"]), os.environ)
+              for _ in range(FLOOR_RUNS)]
+    res["floor"] = dict(min(floors, key=lambda f: f["seconds"]), all_seconds=[f["seconds"] for f in floors])
 
     print(f"[{name}] end to end (greenpark run)", flush=True)
     e2e = runs / "e2e"
