@@ -71,6 +71,7 @@ def measure(cmd: list[str], env: dict, *, watch: Path | None = None) -> dict:
     lines = [line for line in stdout.splitlines() if line.strip()]
     rss = json.loads(lines[-1])
     out["peak_rss_mib"] = rss["peak_rss_mib"]
+    out["peak_tree_rss_mib"] = rss["peak_tree_rss_mib"]
     body = "\n".join(lines[:-1])
     start = body.find("{")
     if start >= 0:  # the command's own JSON (one line or indented), after any log lines
@@ -270,7 +271,8 @@ def main(argv: list[str] | None = None) -> int:
             gen_k, man_k = generate(name, lambda d: _env(d), scale=k)
             r = run_set(name, gen_k, man_k, stages=False, incremental=False)
             series.append({"k": k, "enterprises": r["enterprises"], "files": r["files"], "e2e_s": r["e2e"]["seconds"],
-                           "e2e_peak_rss_mib": r["e2e"]["peak_rss_mib"], "floor_s": r["floor"]["seconds"],
+                           "e2e_peak_rss_mib": r["e2e"]["peak_rss_mib"],
+                           "e2e_peak_tree_rss_mib": r["e2e"]["peak_tree_rss_mib"], "floor_s": r["floor"]["seconds"],
                            "inner_stage_s": r["e2e"]["inner_stage_s"]})
             print(json.dumps(series[-1], ensure_ascii=False), flush=True)
         results["scaling"] = {"series": series}

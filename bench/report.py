@@ -29,8 +29,11 @@ def render(results: dict[str, dict]) -> str:
         e2e = r["e2e"]
         big = name.startswith("national")
         limit = t["national_e2e_s"] if big else t["province_e2e_s"]
-        out.append(f"| end to end, cold (`greenpark run`) | {e2e['seconds']} | {e2e['peak_rss_mib']} | ≤ {limit} s"
-                   f"{' and ≤ 8 GiB' if big else ''} | {_mark(e2e['seconds'] <= limit and (not big or e2e['peak_rss_mib'] <= t['national_peak_rss_gib'] * 1024))} |")
+        # Memory against the target: all processes at once where sampled (rss.py), else the largest one.
+        tree = e2e.get("peak_tree_rss_mib")
+        rss = f"{e2e['peak_rss_mib']}" + (f" (all processes together: {tree})" if tree else "")
+        out.append(f"| end to end, cold (`greenpark run`) | {e2e['seconds']} | {rss} | ≤ {limit} s"
+                   f"{' and ≤ 8 GiB' if big else ''} | {_mark(e2e['seconds'] <= limit and (not big or (tree or e2e['peak_rss_mib']) <= t['national_peak_rss_gib'] * 1024))} |")
         inner = e2e.get("inner_stage_s") or {}
         if inner:
             out.append(f"| … of which pull / intake (parse, validate, feed back, load) / publish (dbt + site) | "
@@ -68,9 +71,10 @@ def render(results: dict[str, dict]) -> str:
         out.append("")
         sc = doc.get("scaling")
         if sc:
-            out.append("| × province | enterprises | workbooks | end to end (s) | peak RSS (MiB) | floor (s) |\n|---:|---:|---:|---:|---:|---:|")
+            out.append("| × province | enterprises | workbooks | end to end (s) | peak RSS, largest process (MiB) | all processes (MiB) | floor (s) |\n|---:|---:|---:|---:|---:|---:|---:|")
             for p in sc["series"]:
-                out.append(f"| {p['k']} | {p['enterprises']:,} | {p['files']} | {p['e2e_s']} | {p['e2e_peak_rss_mib']} | {p['floor_s']} |")
+                out.append(f"| {p['k']} | {p['enterprises']:,} | {p['files']} | {p['e2e_s']} | {p['e2e_peak_rss_mib']} | "
+                           f"{p.get('e2e_peak_tree_rss_mib', '')} | {p['floor_s']} |")
             if "exponent_e2e" in sc:
                 out.append(f"\nFitted exponent (time ∝ size^b): b = **{sc['exponent_e2e']}** (target ≤ {t['scaling_exponent']}: "
                            f"{_mark(sc['exponent_e2e'] <= t['scaling_exponent'])}); memory: b = {sc['exponent_rss']}.\n")
