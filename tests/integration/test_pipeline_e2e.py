@@ -13,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from fixtures.workdirs import isolate_workdir
 
 from greenpark.dagster_home import ensure_dagster_home
 from greenpark.definitions import build_definitions
@@ -37,10 +38,7 @@ def _site_digest(root: Path) -> dict[str, str]:
 def province(tmp_path_factory: pytest.TempPathFactory):
     workdir = tmp_path_factory.mktemp("province")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("GREENPARK_WORKDIR", str(workdir))
-        mp.setenv("GREENPARK_TODAY", "2026-03-01")
-        for var in ("DAGSTER_HOME", "GREENPARK_WAREHOUSE", "GREENPARK_SITE_DIR"):
-            mp.delenv(var, raising=False)
+        isolate_workdir(mp, workdir)
         settings = get_settings()
         manifest = generate(settings.inbox_dir, size="demo", years=(YEAR,), settings=settings)
         injected = [e for e in manifest["injected_errors"] if f"_{YEAR}Q" in e["file"]]

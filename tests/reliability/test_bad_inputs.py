@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
 import time
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from fixtures.workdirs import isolate_workdir
 from fixtures.workbooks import CITY, QUARTER, YEAR, clone, valid_submission, write_workbook
 from openpyxl import load_workbook
 
@@ -72,20 +74,23 @@ _SHEET_HEAD = b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlfor
 _SHEET_TAIL = b"</sheetData></worksheet>"
 
 
-def million_rows(folder: Path) -> Path:
-    """1,048,576 rows of one number each (about 45 MB of sheet XML, a few MB zipped)."""
-    path = folder / NAME
+def _write_streamed_xlsx(path: Path, sheet_chunks: Iterable[bytes]) -> Path:
+    """A workbook whose sheet XML is written chunk by chunk, never whole in memory."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in _xlsx_parts(b"").items():
             if name != "xl/worksheets/sheet1.xml":
                 zf.writestr(name, data)
         with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
-            fh.write(_SHEET_HEAD)
-            for start in range(1, 1_048_577, 8192):
-                fh.write(b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (r, r)
-                                  for r in range(start, min(start + 8192, 1_048_577))))
-            fh.write(_SHEET_TAIL)
+            for chunk in sheet_chunks:
+                fh.write(chunk)
     return path
+
+
+def million_rows(folder: Path) -> Path:
+    """1,048,576 rows of one number each (about 45 MB of sheet XML, a few MB zipped)."""
+    rows = (b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (r, r) for r in range(start, min(start + 8192, 1_048_577)))
+            for start in range(1, 1_048_577, 8192))
+    return _write_streamed_xlsx(folder / NAME, itertools.chain([_SHEET_HEAD], rows, [_SHEET_TAIL]))
 
 
 def wide_columns(folder: Path) -> Path:
@@ -109,16 +114,8 @@ def far_corner_cell(folder: Path) -> Path:
 
 def zip_bomb(folder: Path) -> Path:
     """A sheet declaring 2 GiB of zeros, deflated to about 2 MB."""
-    path = folder / NAME
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in _xlsx_parts(b"").items():
-            if name != "xl/worksheets/sheet1.xml":
-                zf.writestr(name, data)
-        block = b"\0" * (1 << 24)
-        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
-            for _ in range(128):
-                fh.write(block)
-    return path
+    block = b"\0" * (1 << 24)
+    return _write_streamed_xlsx(folder / NAME, (block for _ in range(128)))
 
 
 def huge_file(folder: Path) -> Path:
@@ -312,10 +309,7 @@ CASES = [pytest.param(c, id=c.id) for c in CASES]
 def env(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("bad_inputs")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("GREENPARK_WORKDIR", str(workdir))
-        mp.setenv("GREENPARK_TODAY", "2025-08-10")
-        for var in ("DAGSTER_HOME", "GREENPARK_WAREHOUSE", "GREENPARK_SITE_DIR"):
-            mp.delenv(var, raising=False)
+        isolate_workdir(mp, workdir, today="2025-08-10")
         from fixtures.validation import shared_validator
 
         settings = get_settings()
