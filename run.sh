@@ -17,11 +17,13 @@ install() {
     $UV run --frozen python -m compileall -q -j 0 orchestration >/dev/null
 }
 
-# Debian packages the tests drive for real: a browser for the site, CJK fonts for its
-# screenshots, and a PostgreSQL server for Dagster's shared-deployment storage mode.
+# Debian packages the tests drive for real: a browser for the site and the portal (Playwright
+# drives /usr/bin/chromium; no browser is ever downloaded), pdftotext for
+# printed reports, CJK fonts, and a PostgreSQL server for Dagster's shared-deployment storage mode.
 install_test_system_packages() {
     local missing=()
     [ -x /usr/bin/chromium ] || missing+=(chromium)
+    command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
     fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
     compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
     if [ ${#missing[@]} -gt 0 ]; then
