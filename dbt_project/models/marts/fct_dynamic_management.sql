@@ -1,5 +1,5 @@
 -- 动态管理 flags per park-year, each with its reason in Chinese.
--- 复查到期 / 预警 / 建议撤销认定 concern parks designated (and not revoked) by that year;
+-- 复查到期 (every review cycle after designation) / 预警 / 建议撤销认定 concern parks designated (and not revoked) by that year;
 -- 建议现场核查 concerns every park.
 with parks as (
     select * from {{ ref('dim_park') }}
@@ -27,10 +27,12 @@ review_due as (
         year,
         'REVIEW_DUE' as flag_code,
         '复查到期' as flag_zh,
-        designation_batch_year || ' 年认定,' || year || ' 年满 ' || {{ threshold_text('review_after_years') }}
-            || ' 年,应开展复查' as reason_zh
+        designation_batch_year || ' 年认定,' || year || ' 年满 ' || (year - designation_batch_year)
+            || ' 年(每 ' || {{ threshold_text('review_after_years') }} || ' 年一次),应开展复查' as reason_zh
     from designated
-    where year - designation_batch_year = {{ threshold('review_after_years') }}
+    -- every review cycle (3, 6, 9 … years after designation), not only the first
+    where year > designation_batch_year
+        and (year - designation_batch_year) % {{ threshold('review_after_years') }} = 0
 ),
 
 warning as (
