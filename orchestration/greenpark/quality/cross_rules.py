@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from .. import contract, uscc
@@ -224,6 +225,44 @@ def enterprise_sum(rule: Rule, parsed: ParsedSubmission, ctx: Context) -> list[F
     return out
 
 
+def peer_outlier(rule: Rule, parsed: ParsedSubmission, ctx: Context) -> list[Finding]:
+    """An enterprise whose energy intensity (tce per 万元 of value added) lies outside the robust
+    range of its industry peers in the same file (same city, quarter and 4-digit class).
+
+    The range is taken on the log scale (intensities are skewed): median ± max_robust_z × 1.4826 ×
+    MAD, widened to at least a factor min_ratio either way so that a group of near-identical
+    peers does not turn ordinary differences into warnings."""
+    firms = parsed.frames.get(contract.ENTERPRISE_QUARTER.key)
+    if firms is None or firms.empty:
+        return []
+    min_peers, max_z = int(rule.params["min_peers"]), float(rule.params["max_robust_z"])
+    min_log_ratio = float(np.log(float(rule.params["min_ratio"])))
+    data = firms[["source_row", "industry_code", "energy_tce", "value_added"]].copy()
+    data = data[(data.energy_tce > 0) & (data.value_added > 0) & data.industry_code.notna()]
+    data["log_intensity"] = np.log(data.energy_tce / data.value_added)
+    out = []
+    for industry, peers in data.groupby("industry_code", sort=True):
+        if len(peers) < min_peers:
+            continue
+        center = float(peers.log_intensity.median())
+        spread = float((peers.log_intensity - center).abs().median()) * 1.4826
+        half_width = max(max_z * spread, min_log_ratio)
+        for rec in peers[(peers.log_intensity - center).abs() > half_width].itertuples():
+            out.append(
+                _cell(rule, parsed, "enterprise_quarter", rec.source_row, "energy_tce", rec.energy_tce,
+                      intensity=_sig(np.exp(rec.log_intensity)), value_added=nz.format_number(rec.value_added),
+                      industry_code=industry, n=len(peers), median=_sig(np.exp(center)),
+                      ratio=_sig(np.exp(rec.log_intensity - center)),
+                      low=_sig(np.exp(center - half_width)), high=_sig(np.exp(center + half_width)))
+            )
+    return out
+
+
+def _sig(value: float) -> str:
+    """Three significant digits, as a clerk reads an intensity (0.0123, 1.23, 123)."""
+    return nz.format_number(float(f"{value:.3g}"))
+
+
 # The rules that read earlier accepted quarters: the only ones whose verdict depends on the
 # warehouse and not on the workbook alone.
 HISTORY_KINDS = frozenset({"scale_slip", "qoq_change", "looks_cumulative"})
@@ -236,4 +275,5 @@ RULES: dict[str, Callable[[Rule, ParsedSubmission, Context], list[Finding]]] = {
     "qoq_change": qoq_change,
     "looks_cumulative": looks_cumulative,
     "enterprise_sum": enterprise_sum,
+    "peer_outlier": peer_outlier,
 }
