@@ -1,24 +1,15 @@
 """The one Dagster Definitions: assets, checks, jobs, sensors, schedules and resources."""
 
-import sys
-from pathlib import Path
-
 import dagster as dg
 
 from .assets.intake import build_intake_assets
 from .assets.missing_submissions import out_missing_submissions
 from .assets.public_site import public_site
-from .assets.warehouse_models import PROJECT, WarehouseDbtResource, warehouse_models
+from .assets.warehouse_models import PROJECT, WarehouseDbtResource, dbt_executable, warehouse_models
 from .automation import build_automation
 from .partitions import city_quarter_partitions
 from .resources import ValidatorResource, WarehouseResource, configure_environment
 from .settings import Settings, get_settings
-
-
-def _dbt_executable() -> str:
-    """The dbt installed beside this Python, so `.venv/bin/greenpark` works without an activated venv."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else "dbt"
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
@@ -35,7 +26,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             "warehouse": WarehouseResource(path=str(settings.warehouse_path)),
             "validator": ValidatorResource(),
             "dbt": WarehouseDbtResource(project_dir=PROJECT, profiles_dir=str(settings.dbt_project_dir),
-                                  dbt_executable=_dbt_executable()),
+                                  dbt_executable=dbt_executable()),
         },
     )
 

@@ -1,8 +1,10 @@
 """dbt models as Dagster assets: one asset per model, groups per layer, sources fed by intake."""
 
 
+import fcntl
 import importlib.metadata
 import json
+import sys
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
@@ -18,6 +20,24 @@ from ..settings import get_settings
 LAYERS = ("staging", "intermediate", "marts")
 
 
+def dbt_executable() -> str:
+    """The dbt installed beside this Python, so `.venv/bin/greenpark` works without an activated venv."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else "dbt"
+
+
+def prepare_manifest(project: DbtProject) -> None:
+    """`dbt parse` with the dbt beside this Python, one process at a time: dagster-dbt's own
+    preparer (`project.preparer`) runs `dbt` from PATH, which an unactivated venv does not have."""
+    project.manifest_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(project.manifest_path.with_name("manifest.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _manifest_is_stale(project):  # another process may have parsed while we waited
+            resource = WarehouseDbtResource(project_dir=project, profiles_dir=str(project.profiles_dir),
+                                            dbt_executable=dbt_executable())
+            resource.cli(["parse", "--quiet"], target_path=project.target_path).wait()
+
+
 def dbt_project() -> DbtProject:
     settings = get_settings()
     configure_environment(settings)  # dbt's profile reads the warehouse path from the environment
@@ -27,7 +47,7 @@ def dbt_project() -> DbtProject:
         target_path=settings.dbt_target_dir,
     )
     if _manifest_is_stale(project):
-        project.preparer.prepare(project)
+        prepare_manifest(project)
     return project
 
 
