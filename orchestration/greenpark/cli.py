@@ -203,16 +203,12 @@ def run(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出运行摘要。")
 def backfill(year: int, cities: tuple[str, ...], no_publish: bool, as_json: bool) -> None:
     """补跑一年:该年每个城市季度分区各运行一次,然后重建数据集市和网站。"""
-    from .partitions import city_quarter_partitions
+    from .partitions import year_slice_keys
 
-    keys = [
-        k for k in city_quarter_partitions(get_settings()).get_partition_keys()
-        if k.keys_by_dimension["quarter"].startswith(f"{year}Q")
-        and (not cities or k.keys_by_dimension["city"] in cities)
-    ]
+    keys = year_slice_keys(get_settings(), year, cities)
     if not keys:
         raise click.BadParameter(f"{year} 年没有可补跑的分区。", param_hint="--year")
-    _execute([str(k) for k in sorted(keys, key=str)], as_json, publish=not no_publish)
+    _execute(keys, as_json, publish=not no_publish)
 
 
 def _run_summary(settings, result, seconds: float) -> dict:
