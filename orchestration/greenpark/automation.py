@@ -14,7 +14,13 @@ from .assets.public_site import SITE_KEY
 from .contract import FILENAME_RE
 from .intake.archive import sha256_of
 from .intake.drop_scan import scan_drops
-from .partitions import QUARTERS, has_city, missing_quarters, partition_key, quarter_keys
+from .partitions import (
+    QUARTERS,
+    has_city,
+    missing_quarters,
+    partition_key,
+    quarter_keys,
+)
 from .quality.notify import send_mail, smtp_settings
 from .registry import load_cities
 from .runner import stopped_by_rules_check

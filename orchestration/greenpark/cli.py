@@ -82,7 +82,7 @@ def demo(size: str, years: tuple[int, ...], seed: int, no_errors: bool, resubmit
 def template(city: str, year: int, quarter: int, output: Path | None) -> None:
     """生成空白报送模板:表头、单位、下拉选项、本市园区已预填。"""
     from .contract import submission_filename
-    from .demo.template import write_template
+    from .workbook_template import write_template
     from .registry import load_parks
 
     parks = load_parks(get_settings())

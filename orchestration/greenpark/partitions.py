@@ -64,7 +64,7 @@ def partition_key(city_code: str, year: int, quarter: int) -> dg.MultiPartitionK
 
 def quarter_of(key: str) -> str:
     """The quarter of a slice's key as a string ("330100|2025Q3" → "2025Q3")."""
-    city, quarter = key.split("|")  # a multi-partition key joins its dimensions in name order
+    _, quarter = key.split("|")  # a multi-partition key joins its dimensions in name order
     return quarter
 
 

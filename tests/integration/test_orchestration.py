@@ -23,7 +23,6 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 from fixtures.workbooks import title_of, valid_submission, write_workbook
-
 from greenpark import contract
 from greenpark.assets.intake import RULES_CHECK, VERSIONS_KEY
 from greenpark.assets.missing_submissions import MISSING_KEY
@@ -31,8 +30,8 @@ from greenpark.cli import main
 from greenpark.dagster_home import ensure_dagster_home
 from greenpark.definitions import build_definitions
 from greenpark.intake.archive import CHINA_TZ
-from greenpark.runner import INTAKE_KEYS
 from greenpark.partitions import QUARTERS
+from greenpark.runner import INTAKE_KEYS
 from greenpark.settings import get_settings
 
 ZHOUSHAN, HANGZHOU = "330900", "330100"
@@ -110,7 +109,10 @@ def _daemon_ticks(instance: dg.DagsterInstance, n: int, between=lambda i: None) 
     """The sensor daemon's own iteration (code server, tick, run-key dedup, run creation), `n` times,
     each 40 s of frozen clock after the last (the sensor's interval is 30 s); runs after each tick.
     The instance queues runs (QueuedRunCoordinator) and no queue daemon runs, so nothing executes."""
-    from dagster._core.test_utils import create_test_daemon_workspace_context, freeze_time
+    from dagster._core.test_utils import (
+        create_test_daemon_workspace_context,
+        freeze_time,
+    )
     from dagster._core.workspace.load_target import ModuleTarget
     from dagster._daemon.sensor import execute_sensor_iteration
 
