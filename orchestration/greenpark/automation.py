@@ -10,7 +10,6 @@ import dagster as dg
 
 from .assets.intake import ARCHIVE_KEY, VERSIONS_KEY
 from .assets.missing_submissions import MISSING_KEY
-from .assets.public_site import SITE_KEY
 from .contract import FILENAME_RE
 from .intake.archive import sha256_of
 from .intake.drop_scan import scan_drops
@@ -32,6 +31,9 @@ INTAKE_GROUPS = ("raw", "core")
 
 
 def build_automation(partitions: dg.MultiPartitionsDefinition):
+    # public_site reads the dbt manifest when imported: only once the definitions are being built.
+    from .assets.public_site import SITE_KEY
+
     intake = dg.AssetSelection.groups(*INTAKE_GROUPS)
     # Everything but the intake and the deadline report: dbt seeds and models, then the site.
     publish = dg.AssetSelection.all() - intake - dg.AssetSelection.assets(MISSING_KEY)

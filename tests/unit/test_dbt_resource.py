@@ -53,18 +53,28 @@ def test_the_skipped_version_probe_answers_what_dbt_itself_reports():
     assert resource._initialize_dbt_core_adapter(["build"]) is None
 
 
-def test_an_unactivated_venv_prepares_the_dbt_manifest_and_loads_the_definitions(workdir: Path):
-    """`.venv/bin/greenpark run` without `source .venv/bin/activate`: no dbt on PATH."""
+def test_importing_does_nothing_and_an_unactivated_venv_prepares_the_dbt_manifest(workdir: Path):
+    """`.venv/bin/greenpark run` without `source .venv/bin/activate`: no dbt on PATH. And importing
+    the definitions module neither parses the dbt project nor writes the environment: Dagster's
+    lazy `defs` (or build_definitions) does, when called."""
     bare_path = os.pathsep.join(p for p in ("/usr/local/bin", "/usr/bin", "/bin")
                                 if Path(p).is_dir())
     assert shutil.which("dbt", path=bare_path) is None  # else this test would prove nothing
     manifest = get_settings().dbt_target_dir / "manifest.json"
     if manifest.exists():
-        os.utime(manifest, (0, 0))  # older than every model: the import must parse the project again
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PATH")}
-    code = "from greenpark.definitions import defs; print(len(list(defs.resolve_all_asset_keys())))"
+        os.utime(manifest, (0, 0))  # older than every model: loading must parse the project again
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PATH", "GREENPARK_DBT_WAREHOUSE")}
+    code = (
+        "import os, pathlib, sys\n"
+        "import greenpark.definitions as d\n"
+        f"manifest = pathlib.Path({str(manifest)!r})\n"
+        "print('after import:', manifest.exists() and manifest.stat().st_mtime > 0,"
+        " 'GREENPARK_DBT_WAREHOUSE' in os.environ)\n"
+        "print('assets:', len(list(d.defs().resolve_all_asset_keys())))\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], env={**env, "PATH": bare_path},
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert int(done.stdout.split()[-1]) > 20
-    assert manifest.stat().st_mtime > 0  # freshly written by this import
+    assert "after import: False False" in done.stdout, done.stdout
+    assert int(done.stdout.split("assets:")[1].split()[0]) > 20
+    assert manifest.stat().st_mtime > 0  # freshly written when the definitions were loaded
