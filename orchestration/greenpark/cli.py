@@ -359,7 +359,10 @@ def ui(port: int) -> None:
 
     settings = get_settings()
     ensure_dagster_home(settings)
-    os.execvp("dagster", ["dagster", "dev", "-m", "greenpark.definitions", "-p", str(port)])
+    # The dagster beside this Python, so `.venv/bin/greenpark ui` works without an activated venv.
+    beside = Path(sys.executable).parent / "dagster"
+    dagster = str(beside) if beside.exists() else "dagster"
+    os.execvp(dagster, [dagster, "dev", "-m", "greenpark.definitions", "-p", str(port)])
 
 
 if __name__ == "__main__":
