@@ -9,7 +9,12 @@ import dagster as dg
 
 from .assets.intake import build_intake_assets
 from .assets.missing_submissions import out_missing_submissions
-from .assets.warehouse_models import WarehouseDbtResource, build_warehouse_models, dbt_executable, dbt_project
+from .assets.warehouse_models import (
+    WarehouseDbtResource,
+    build_warehouse_models,
+    dbt_executable,
+    dbt_project,
+)
 from .automation import build_automation
 from .partitions import city_quarter_partitions
 from .resources import ValidatorResource, WarehouseResource, configure_environment

@@ -8,7 +8,6 @@ processed in its slice, behind the blocking rules check; none is ever taken in b
 """
 
 import dagster as dg
-import pandas as pd
 
 from .registry import load_cities
 from .settings import Settings
@@ -72,12 +71,6 @@ def split_key(key: dg.MultiPartitionKey) -> tuple[str, int, int]:
     dims = key.keys_by_dimension
     year, quarter = dims["quarter"].split("Q")
     return dims["city"], int(year), int(quarter)
-
-
-def names_a_period(year, quarter) -> bool:
-    """A version whose file name gives its quarter; only these have a slice. The others (the name
-    breaks the convention) are rejected outright by the fatal rule file.name."""
-    return bool(pd.notna(year) and pd.notna(quarter))
 
 
 def has_city(partitions: dg.MultiPartitionsDefinition, city_code: str) -> bool:

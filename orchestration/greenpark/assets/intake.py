@@ -15,7 +15,7 @@ from ..intake import prefetch
 from ..intake.archive import pull_all
 from ..intake.processing import Outcome, process_version
 from ..intake.warehouse import pending_versions, replace_generated_registry
-from ..partitions import add_quarters, has_city, names_a_period, quarter_key, split_key
+from ..partitions import add_quarters, has_city, quarter_key, split_key
 from ..quality.findings import ERROR, FATAL, WARNING
 from ..quality.notify import notify_submitter
 from ..registry import load_cities, load_generated_parks
@@ -76,8 +76,7 @@ def build_intake_assets(partitions: dg.MultiPartitionsDefinition) -> list[dg.Ass
             pending = pending_versions(con)
             # Only a file that names no quarter is answered here (the fatal rule file.name rejects
             # it); every other file waits for its slice's run and its blocking rules check.
-            dated = pending.apply(lambda v: names_a_period(v.year, v.quarter), axis=1).astype(bool) \
-                if len(pending) else pd.Series(dtype=bool)
+            dated = pending.year.notna() & pending.quarter.notna()
             unplaced = pending[~dated]
             add_quarters(context.instance, {quarter_key(int(v.year), int(v.quarter)) for v in pending[dated].itertuples()})
             for v in pending[dated].itertuples():
