@@ -1,7 +1,6 @@
 """Jobs, sensors and schedules: how files, nights and quarter deadlines turn into runs."""
 
 import datetime as dt
-import hashlib
 import json
 import os
 import smtplib
@@ -11,11 +10,16 @@ import dagster as dg
 
 from .assets.intake import ARCHIVE_KEY, VERSIONS_KEY
 from .assets.missing_submissions import MISSING_KEY
-from .assets.public_site import SITE_KEY
 from .contract import FILENAME_RE
-from .intake.archive import read_bytes
+from .intake.archive import sha256_of
 from .intake.drop_scan import scan_drops
-from .partitions import has_partition, partition_key
+from .partitions import (
+    QUARTERS,
+    has_city,
+    missing_quarters,
+    partition_key,
+    quarter_keys,
+)
 from .quality.notify import send_mail, smtp_settings
 from .registry import load_cities
 from .runner import stopped_by_rules_check
@@ -27,6 +31,9 @@ INTAKE_GROUPS = ("raw", "core")
 
 
 def build_automation(partitions: dg.MultiPartitionsDefinition):
+    # public_site reads the dbt manifest when imported: only once the definitions are being built.
+    from .assets.public_site import SITE_KEY
+
     intake = dg.AssetSelection.groups(*INTAKE_GROUPS)
     # Everything but the intake and the deadline report: dbt seeds and models, then the site.
     publish = dg.AssetSelection.all() - intake - dg.AssetSelection.assets(MISSING_KEY)
@@ -49,25 +56,38 @@ def build_automation(partitions: dg.MultiPartitionsDefinition):
 
     @dg.sensor(jobs=[intake_job, pull_job], minimum_interval_seconds=30,
                default_status=dg.DefaultSensorStatus.RUNNING)
-    def drop_location_sensor(context: dg.SensorEvaluationContext):
+    def drop_location_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         """Read-only: lists every drop location, compares with the cursor, one run per new file.
 
-        The run key is the file's SHA-256, so the same bytes are pulled once however often this ticks.
+        The run key is the file's SHA-256 plus where it lies (drop location and name): Dagster
+        starts one run per run key per sensor, ever, so the same bytes in the same place are pulled
+        once however often this ticks, while a file renamed after the 文件名 feedback (same bytes,
+        new name) gets its run. A file that names its quarter goes to that city-quarter's slice,
+        whose quarter partition is added here if new.
         """
+        settings = get_settings()
         seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-        changed, current = scan_drops(load_cities(get_settings()), seen)
+        changed, current = scan_drops(load_cities(settings), seen)
+        quarters, requests = set(quarter_keys(settings)), []
         for dropped in changed:
-            sha256 = hashlib.sha256(read_bytes(dropped)).hexdigest()
+            run_key = f"{sha256_of(dropped)}:{dropped.url}"
             match = FILENAME_RE.match(dropped.filename)
             config = dg.RunConfig(ops={ARCHIVE_KEY.path[-1]: {"config": {"urls": [dropped.url]}}})
             tags = {"greenpark/city": dropped.city_code, "greenpark/file": dropped.filename}
-            if match and has_partition(partitions, dropped.city_code, match["year"], match["quarter"]):
+            if match and has_city(partitions, dropped.city_code):
                 key = partition_key(dropped.city_code, int(match["year"]), int(match["quarter"]))
-                yield dg.RunRequest(run_key=sha256, job_name=intake_job.name, partition_key=str(key),
-                                    run_config=config, tags=tags)
+                quarters.add(key.keys_by_dimension["quarter"])
+                requests.append(dg.RunRequest(run_key=run_key, job_name=intake_job.name,
+                                              partition_key=str(key), run_config=config, tags=tags))
             else:
-                yield dg.RunRequest(run_key=sha256, job_name=pull_job.name, run_config=config, tags=tags)
-        context.update_cursor(json.dumps(current, sort_keys=True))
+                requests.append(dg.RunRequest(run_key=run_key, job_name=pull_job.name,
+                                              run_config=config, tags=tags))
+        new_quarters = missing_quarters(context.instance, quarters)
+        return dg.SensorResult(
+            run_requests=requests,
+            cursor=json.dumps(current, sort_keys=True),
+            dynamic_partitions_requests=[QUARTERS.build_add_request(new_quarters)] if new_quarters else [],
+        )
 
     def _publish_request(instance: dg.DagsterInstance) -> dg.RunRequest | dg.SkipReason:
         intake_event = instance.get_latest_materialization_event(VERSIONS_KEY)

@@ -82,7 +82,7 @@ def demo(size: str, years: tuple[int, ...], seed: int, no_errors: bool, resubmit
 def template(city: str, year: int, quarter: int, output: Path | None) -> None:
     """生成空白报送模板:表头、单位、下拉选项、本市园区已预填。"""
     from .contract import submission_filename
-    from .demo.template import write_template
+    from .workbook_template import write_template
     from .registry import load_parks
 
     parks = load_parks(get_settings())
@@ -203,16 +203,12 @@ def run(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出运行摘要。")
 def backfill(year: int, cities: tuple[str, ...], no_publish: bool, as_json: bool) -> None:
     """补跑一年:该年每个城市季度分区各运行一次,然后重建数据集市和网站。"""
-    from .partitions import city_quarter_partitions
+    from .partitions import year_slice_keys
 
-    keys = [
-        k for k in city_quarter_partitions(get_settings()).get_partition_keys()
-        if k.keys_by_dimension["quarter"].startswith(f"{year}Q")
-        and (not cities or k.keys_by_dimension["city"] in cities)
-    ]
+    keys = year_slice_keys(get_settings(), year, cities)
     if not keys:
         raise click.BadParameter(f"{year} 年没有可补跑的分区。", param_hint="--year")
-    _execute([str(k) for k in sorted(keys, key=str)], as_json, publish=not no_publish)
+    _execute(keys, as_json, publish=not no_publish)
 
 
 def _run_summary(settings, result, seconds: float) -> dict:
@@ -363,7 +359,10 @@ def ui(port: int) -> None:
 
     settings = get_settings()
     ensure_dagster_home(settings)
-    os.execvp("dagster", ["dagster", "dev", "-m", "greenpark.definitions", "-p", str(port)])
+    # The dagster beside this Python, so `.venv/bin/greenpark ui` works without an activated venv.
+    beside = Path(sys.executable).parent / "dagster"
+    dagster = str(beside) if beside.exists() else "dagster"
+    os.execvp(dagster, [dagster, "dev", "-m", "greenpark.definitions", "-p", str(port)])
 
 
 if __name__ == "__main__":

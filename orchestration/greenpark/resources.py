@@ -53,6 +53,5 @@ def configure_environment(settings: Settings) -> None:
     os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    os.environ["DBT_LOG_PATH"] = str(settings.workdir / "data" / "dbt_logs")
     # Partitioned asset checks are a preview feature in this Dagster release; we pin the version.
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)

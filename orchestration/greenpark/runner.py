@@ -16,7 +16,7 @@ import pandas as pd
 from .assets.intake import INTAKE_TABLES
 from .intake.prefetch import prefetching
 from .intake.warehouse import connect, pending_versions
-from .partitions import has_partition, partition_key
+from .partitions import add_quarters, has_city, partition_key, quarter_of
 from .settings import Settings
 
 INTAKE_KEYS = [dg.AssetKey(t) for t in INTAKE_TABLES]
@@ -61,9 +61,9 @@ def pending_partitions(settings: Settings, partitions: dg.MultiPartitionsDefinit
     with connect(settings.warehouse_path) as con:
         rows = con.execute(
             "SELECT DISTINCT city_code, year, quarter FROM submission_versions "
-            "WHERE status = '待处理' AND year IS NOT NULL ORDER BY year, quarter, city_code"
+            "WHERE status = '待处理' AND year IS NOT NULL AND quarter IS NOT NULL ORDER BY year, quarter, city_code"
         ).fetchall()
-    return [str(partition_key(c, y, q)) for c, y, q in rows if has_partition(partitions, c, y, q)]
+    return [str(partition_key(c, y, q)) for c, y, q in rows if has_city(partitions, c)]
 
 
 def versions_in_run_order(settings: Settings, keys: list[str]) -> pd.DataFrame:
@@ -111,6 +111,7 @@ def run_pipeline(
 
     intake = defs.resolve_job_def("intake")
     keys = list(partition_keys) if partition_keys is not None else pending_partitions(settings, intake.partitions_def)
+    add_quarters(instance, {quarter_of(k) for k in keys})
     started = time.perf_counter()
     with prefetching(versions_in_run_order(settings, keys)) as helper:
         for key in progress(keys):

@@ -7,9 +7,13 @@ end-to-end test covers it) by selecting the intake assets and the deadline repor
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import logging
 import os
 import socket
+import time
+import tracemalloc
 from email import message_from_bytes
 from email.policy import default as email_policy
 from pathlib import Path
@@ -19,7 +23,6 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 from fixtures.workbooks import title_of, valid_submission, write_workbook
-
 from greenpark import contract
 from greenpark.assets.intake import RULES_CHECK, VERSIONS_KEY
 from greenpark.assets.missing_submissions import MISSING_KEY
@@ -27,6 +30,7 @@ from greenpark.cli import main
 from greenpark.dagster_home import ensure_dagster_home
 from greenpark.definitions import build_definitions
 from greenpark.intake.archive import CHINA_TZ
+from greenpark.partitions import QUARTERS
 from greenpark.runner import INTAKE_KEYS
 from greenpark.settings import get_settings
 
@@ -69,6 +73,11 @@ def pull(defs, instance) -> dg.ExecuteInProcessResult:
     return defs.resolve_job_def("pull").execute_in_process(instance=instance, run_config=QUIET)
 
 
+def sensor_context(instance, defs, cursor=None) -> dg.SensorEvaluationContext:
+    """As the daemon builds it: with the instance's ref, which resolving dynamic partitions needs."""
+    return dg.build_sensor_context(instance=instance, instance_ref=instance.get_ref(), cursor=cursor, definitions=defs)
+
+
 def versions(settings) -> dict[str, tuple[str, bool]]:
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         rows = con.execute("SELECT version_id, status, in_force FROM submission_versions").fetchall()
@@ -81,21 +90,107 @@ def test_sensor_requests_one_run_per_new_file_and_nothing_on_the_next_tick(orche
     (settings.inbox_dir / ZHOUSHAN / "舟山二季度.xlsx").write_bytes(good.read_bytes())  # misnamed
     sensor = defs.get_sensor_def("drop_location_sensor")
 
-    first = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, definitions=defs))
+    first = sensor.evaluate_tick(sensor_context(instance, defs))
     by_job = {r.job_name: r for r in first.run_requests}
     assert set(by_job) == {"intake", "pull"}
     assert by_job["intake"].partition_key == f"{ZHOUSHAN}|2025Q2"
-    import hashlib
+    assert by_job["intake"].run_key == f"{hashlib.sha256(good.read_bytes()).hexdigest()}:{good}"
 
-    assert by_job["intake"].run_key == hashlib.sha256(good.read_bytes()).hexdigest()
-
-    second = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=first.cursor, definitions=defs))
+    second = sensor.evaluate_tick(sensor_context(instance, defs, first.cursor))
     assert second.run_requests == []
 
     drop(ZHOUSHAN, 2025, 2, scale=1.1)  # a corrected resubmission: new bytes, new run key
-    third = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=second.cursor, definitions=defs))
+    third = sensor.evaluate_tick(sensor_context(instance, defs, second.cursor))
     assert [r.partition_key for r in third.run_requests] == [f"{ZHOUSHAN}|2025Q2"]
     assert third.run_requests[0].run_key != by_job["intake"].run_key
+
+
+def _daemon_ticks(instance: dg.DagsterInstance, n: int, between=lambda i: None) -> list[list[dg.DagsterRun]]:
+    """The sensor daemon's own iteration (code server, tick, run-key dedup, run creation), `n` times,
+    each 40 s of frozen clock after the last (the sensor's interval is 30 s); runs after each tick.
+    The instance queues runs (QueuedRunCoordinator) and no queue daemon runs, so nothing executes."""
+    from dagster._core.test_utils import (
+        create_test_daemon_workspace_context,
+        freeze_time,
+    )
+    from dagster._core.workspace.load_target import ModuleTarget
+    from dagster._daemon.sensor import execute_sensor_iteration
+
+    target = ModuleTarget("greenpark.definitions", None, None, "greenpark")
+    started, runs = time.time(), []
+    with create_test_daemon_workspace_context(target, instance) as workspace:
+        for i in range(n):
+            between(i)
+            with freeze_time(started + 40 * i):
+                list(execute_sensor_iteration(workspace, logging.getLogger("sensor-test"), None, None))
+            runs.append(instance.get_runs(filters=dg.RunsFilter(tags={"dagster/sensor_name": "drop_location_sensor"})))
+    return runs
+
+
+def test_a_renamed_file_gets_its_own_run_through_dagsters_run_key_dedup(orchestra):
+    """Same bytes, new name (the clerk fixed the 文件名 finding): a new run. Same bytes, same place
+    seen again: none. Both through the daemon's real dedup, not evaluate_tick."""
+    settings, defs, instance = orchestra
+    good = drop(ZHOUSHAN, 2025, 2)
+    misnamed = good.with_name("舟山二季度.xlsx")
+    good.rename(misnamed)
+
+    def between(i):
+        if i == 1:
+            misnamed.rename(good)  # renamed as the feedback asked
+        if i == 2:
+            os.utime(good, (time.time(), time.time()))  # touched: the cursor sees it again, same key
+
+    after = _daemon_ticks(instance, 3, between)
+    assert [[r.job_name for r in runs] for runs in after] == [["pull"], ["intake", "pull"], ["intake", "pull"]]
+    intake = after[1][0]
+    assert intake.tags["dagster/partition"] == f"{ZHOUSHAN}|2025Q2"
+    assert intake.status == dg.DagsterRunStatus.QUEUED
+    assert len({r.tags["dagster/run_key"] for r in after[2]}) == 2
+
+
+def test_a_new_quarter_gets_its_slice_without_a_reload_and_its_blocking_check(orchestra, monkeypatch):
+    """The code location was loaded in 2026Q1; the calendar moves on to July and files of 2026Q2
+    and of a year before the baseline arrive. Each goes to its own slice and is checked there;
+    the archive takes in neither."""
+    settings, defs, instance = orchestra
+    monkeypatch.setenv("GREENPARK_TODAY", "2026-07-05")
+    new, old = drop(ZHOUSHAN, 2026, 2), drop(HANGZHOU, 2019, 4, bad=True)
+    sensor = defs.get_sensor_def("drop_location_sensor")
+    tick = sensor.evaluate_tick(sensor_context(instance, defs))
+    assert sorted((r.job_name, r.partition_key) for r in tick.run_requests) == [
+        ("intake", f"{HANGZHOU}|2019Q4"), ("intake", f"{ZHOUSHAN}|2026Q2")]
+    (added,) = tick.dynamic_partitions_requests
+    assert {"2019Q4", "2026Q2", "2026Q3"} <= set(added.partition_keys) and added.partitions_def_name == QUARTERS.name
+
+    pull(defs, instance)
+    assert versions(settings) == {f"{ZHOUSHAN}-2026Q2-v1": ("待处理", False), f"{HANGZHOU}-2019Q4-v1": ("待处理", False)}
+    assert run_slice(defs, instance, f"{ZHOUSHAN}|2026Q2", with_report=False).success
+    rejected = run_slice(defs, instance, f"{HANGZHOU}|2019Q4", with_report=False)
+    assert not rejected.success
+    (check,) = [e.event_specific_data for e in rejected.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    assert check.check_name == RULES_CHECK and not check.passed
+    assert versions(settings) == {f"{ZHOUSHAN}-2026Q2-v1": ("已接收", True), f"{HANGZHOU}-2019Q4-v1": ("退回", False)}
+
+
+def test_the_sensor_hashes_a_large_file_without_reading_it_into_memory(orchestra):
+    settings, defs, instance = orchestra
+    big = settings.inbox_dir / ZHOUSHAN / contract.submission_filename(ZHOUSHAN, 2025, 3)
+    big.parent.mkdir(parents=True, exist_ok=True)
+    block = os.urandom(1 << 20)
+    with big.open("wb") as fh:
+        for _ in range(64):
+            fh.write(block)
+    sensor = defs.get_sensor_def("drop_location_sensor")
+    context = sensor_context(instance, defs)
+    tracemalloc.start()
+    try:
+        (request,) = sensor.evaluate_tick(context).run_requests
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert request.run_key.startswith(hashlib.sha256(big.read_bytes()).hexdigest())
+    assert peak < 16 << 20, f"peak {peak / 2**20:.0f} MiB while hashing a 64 MiB file"
 
 
 def test_a_slice_run_touches_only_its_city_quarter(orchestra):

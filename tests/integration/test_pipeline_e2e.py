@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -68,6 +69,16 @@ def province(tmp_path_factory: pytest.TempPathFactory):
 
 def _warehouse(settings):
     return duckdb.connect(str(settings.warehouse_path), read_only=True)
+
+
+def test_dbt_writes_its_log_beside_its_run_artifacts_and_nowhere_else(province):
+    """dagster-dbt points dbt's log at the target path of the invocation (data/dbt_target/dbt.log);
+    nothing in greenpark may claim another place (the README once said data/dbt_logs)."""
+    settings = province["settings"]
+    log = settings.dbt_run_target_dir / "dbt.log"
+    assert "fct_park_evaluation" in log.read_text(encoding="utf-8", errors="replace")
+    assert os.environ.get("DBT_LOG_PATH") in (None, str(settings.dbt_run_target_dir))
+    assert not (settings.workdir / "data" / "dbt_logs").exists()
 
 
 def test_the_dagster_runs_succeed_and_a_rerun_is_idempotent(province):

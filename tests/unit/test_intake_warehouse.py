@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -85,9 +86,15 @@ def test_recording_twice_is_idempotent(con):
 
 def test_a_failed_load_leaves_nothing_half_written(con):
     v1 = _submit(con, b"v1")
-    bad = _frames(100.0)
+    record_outcome(con, v1, STATUS_ACCEPTED, [], _frames(100.0))
+    v2 = _submit(con, b"v2")
+    warning = Finding("PQ-QOQ", "warning", "环比变化超过 50%", sheet="园区季度指标", excel_row=3)
+    bad = _frames(120.0)
     bad["park_quarter"]["value_added"] = ["not a number"]
-    with pytest.raises(Exception):
-        record_outcome(con, v1, STATUS_ACCEPTED, [], bad)
+    # The findings are written first, then the rows fail to convert: all of it must roll back.
+    with pytest.raises(duckdb.ConversionException, match="not a number"):
+        record_outcome(con, v2, STATUS_ACCEPTED, [warning], bad)
     versions, loaded = _state(con)
-    assert versions == [(v1, "待处理", False, None)] and loaded == []
+    assert versions == [(v1, "已接收", True, 0), (v2, "待处理", False, None)]
+    assert loaded == [(v1, 100.0)]
+    assert con.execute("SELECT count(*) FROM validation_findings").fetchall() == [(0,)]

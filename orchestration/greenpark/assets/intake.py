@@ -15,7 +15,7 @@ from ..intake import prefetch
 from ..intake.archive import pull_all
 from ..intake.processing import Outcome, process_version
 from ..intake.warehouse import pending_versions, replace_generated_registry
-from ..partitions import has_partition, split_key
+from ..partitions import add_quarters, has_city, quarter_key, split_key
 from ..quality.findings import ERROR, FATAL, WARNING
 from ..quality.notify import notify_submitter
 from ..registry import load_cities, load_generated_parks
@@ -59,7 +59,7 @@ def build_intake_assets(partitions: dg.MultiPartitionsDefinition) -> list[dg.Ass
         group_name="raw",
         kinds={"duckdb", "file"},
         description="按 SHA-256 保存的原始报送文件(只增不改)及版本登记。"
-        "无法归入某市某季度的文件(文件名不符、未来季度)在此直接答复报送单位。",
+        "文件名不符合约定、无法归入某市某季度的文件在此直接答复报送单位;其余文件都在本市本季度分区中校验。",
     )
     def raw_submission_archive(
         context: dg.AssetExecutionContext,
@@ -74,9 +74,14 @@ def build_intake_assets(partitions: dg.MultiPartitionsDefinition) -> list[dg.Ass
                 if p.is_new:
                     context.log.info(f"收到 {p.filename}:版本 {p.version_id},{p.size_bytes} 字节")
             pending = pending_versions(con)
-            unplaced = pending[
-                [not has_partition(partitions, v.city_code, v.year, v.quarter) for v in pending.itertuples()]
-            ]
+            # Only a file that names no quarter is answered here (the fatal rule file.name rejects
+            # it); every other file waits for its slice's run and its blocking rules check.
+            dated = pending.year.notna() & pending.quarter.notna()
+            unplaced = pending[~dated]
+            add_quarters(context.instance, {quarter_key(int(v.year), int(v.quarter)) for v in pending[dated].itertuples()})
+            for v in pending[dated].itertuples():
+                if not has_city(partitions, v.city_code):
+                    context.log.warning(f"{v.version_id}:城市 {v.city_code} 不在已加载的分区中,重新加载代码位置后处理。")
             answered = _process(context, con, validator.get(), settings, unplaced) if len(unplaced) else []
             total = con.execute("SELECT count(*) FROM submission_versions").fetchall()[0][0]
         return dg.MaterializeResult(

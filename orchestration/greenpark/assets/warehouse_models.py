@@ -1,8 +1,13 @@
-"""dbt models as Dagster assets: one asset per model, groups per layer, sources fed by intake."""
+"""dbt models as Dagster assets: one asset per model, groups per layer, sources fed by intake.
 
+Nothing happens at import: the dbt project is prepared (manifest parsed when stale) and the assets
+are built when the definitions are built (definitions.py), from the settings handed in.
+"""
 
+import fcntl
 import importlib.metadata
 import json
+import sys
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
@@ -13,13 +18,31 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from packaging import version
 
 from ..resources import configure_environment
-from ..settings import get_settings
+from ..settings import Settings, get_settings
 
 LAYERS = ("staging", "intermediate", "marts")
 
 
-def dbt_project() -> DbtProject:
-    settings = get_settings()
+def dbt_executable() -> str:
+    """The dbt installed beside this Python, so `.venv/bin/greenpark` works without an activated venv."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else "dbt"
+
+
+def prepare_manifest(project: DbtProject) -> None:
+    """`dbt parse` with the dbt beside this Python, one process at a time: dagster-dbt's own
+    preparer (`project.preparer`) runs `dbt` from PATH, which an unactivated venv does not have."""
+    project.manifest_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(project.manifest_path.with_name("manifest.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _manifest_is_stale(project):  # another process may have parsed while we waited
+            resource = WarehouseDbtResource(project_dir=project, profiles_dir=str(project.profiles_dir),
+                                            dbt_executable=dbt_executable())
+            resource.cli(["parse", "--quiet"], target_path=project.target_path).wait()
+
+
+def dbt_project(settings: Settings) -> DbtProject:
+    """The project, its manifest parsed first if any model, seed, macro or test is newer."""
     configure_environment(settings)  # dbt's profile reads the warehouse path from the environment
     project = DbtProject(
         project_dir=settings.dbt_project_dir,
@@ -27,7 +50,7 @@ def dbt_project() -> DbtProject:
         target_path=settings.dbt_target_dir,
     )
     if _manifest_is_stale(project):
-        project.preparer.prepare(project)
+        prepare_manifest(project)
     return project
 
 
@@ -70,10 +93,9 @@ class GreenparkDbtTranslator(DagsterDbtTranslator):
         return next((part for part in fqn if part in LAYERS), "marts")
 
 
-PROJECT = dbt_project()
-
-
-def mart_keys(manifest_path: Path = PROJECT.manifest_path) -> list[dg.AssetKey]:
+def mart_keys(manifest_path: Path | None = None) -> list[dg.AssetKey]:
+    """The asset keys of the marts (the public site's inputs), read from the dbt manifest."""
+    manifest_path = manifest_path or dbt_project(get_settings()).manifest_path
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     translator = GreenparkDbtTranslator()
     return sorted(
@@ -86,9 +108,12 @@ def mart_keys(manifest_path: Path = PROJECT.manifest_path) -> list[dg.AssetKey]:
     )
 
 
-@dbt_assets(manifest=PROJECT.manifest_path, project=PROJECT, dagster_dbt_translator=GreenparkDbtTranslator())
-def warehouse_models(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource):
-    # dbt's unit tests check the SQL, not the data: they run in the test suite (tests/unit), and
-    # a production build skips them as dbt recommends.
-    args = ["build", "--exclude-resource-type", "unit_test"]
-    yield from dbt.cli(args, context=context, target_path=get_settings().dbt_run_target_dir).stream()
+def build_warehouse_models(project: DbtProject) -> dg.AssetsDefinition:
+    @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=GreenparkDbtTranslator())
+    def warehouse_models(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource):
+        # dbt's unit tests check the SQL, not the data: they run in the test suite (tests/unit), and
+        # a production build skips them as dbt recommends.
+        args = ["build", "--exclude-resource-type", "unit_test"]
+        yield from dbt.cli(args, context=context, target_path=get_settings().dbt_run_target_dir).stream()
+
+    return warehouse_models

@@ -23,7 +23,8 @@ from .. import contract, uscc
 from ..intake.archive import CHINA_TZ
 from ..registry import REGISTRY_COLUMNS, generated_registry_csv
 from ..settings import Settings, get_settings
-from .template import data_excel_rows, excel_column_letter, header_text, write_submission
+from ..workbook_template import excel_column_letter
+from .template import data_excel_rows, header_text, write_submission
 from .world import SIZES, TCE_PER_UNIT, CityWorld, World, build_world
 
 MANIFEST_NAME = "demo_manifest.json"

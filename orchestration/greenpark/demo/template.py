@@ -1,8 +1,10 @@
-"""The submission workbook as the contract lays it out: template, clean and messy filled versions.
+"""Filled submission workbooks for the demo and the benchmarks, clean or messy, in the template's layout.
 
-One layout (填报说明, then per contract sheet a title row above the header row) feeds three file
-formats: .xlsx and .ods written as streamed XML (a province run has 2.7 million cells; openpyxl
-without lxml needs ~13 µs a cell, odfpy's output depends on process state), .xls through xlwt.
+The layout (填报说明, then per contract sheet a title row above the header row; titles, widths,
+drop-down lists) comes from workbook_template.py, the production template, so a generated file
+always looks like a filled template. It feeds three file formats: .xlsx and .ods written as
+streamed XML (a province run has 2.7 million cells; openpyxl without lxml needs ~13 µs a cell,
+odfpy's output depends on process state), .xls through xlwt.
 Files are byte-deterministic: zip entry times and document properties come from the reporting
 period, never from the clock.
 """
@@ -11,46 +13,28 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import unicodedata
 import zipfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pandas as pd
 
 from .. import contract
-from ..contract import BOOL, ENUM, INTEGER, NUMBER, YEAR, Column, Sheet
+from ..contract import BOOL, INTEGER, NUMBER, YEAR, Column, Sheet
+from ..workbook_template import (
+    SheetLayout,
+    column_width,
+    dropdown_choices,
+    excel_column_letter,
+    instructions_layout,
+    last_validated_row,
+    sheet_title,
+)
 from . import messy
 
 STYLES = ("clean", "messy")
-KIND_ZH = {
-    contract.TEXT: "文本",
-    contract.CODE: "代码",
-    NUMBER: "数值",
-    INTEGER: "整数",
-    BOOL: "是/否",
-    ENUM: "选项",
-    YEAR: "年份",
-}
-DEMO_NOTICE = "示例数据:本系统目前运行示例数据;文件中已填的数值均由系统生成,不代表任何园区或企业的真实情况。"
-# Rows below the last data row that still carry drop-down lists, so a clerk can add rows.
-VALIDATION_SPARE_ROWS = 200
 MESSY_NOTE = "注:流量为当季数(非累计),存量为季末数;单位见表头。"
-
-
-@dataclass
-class SheetLayout:
-    """One worksheet as rows of plain values plus the little styling every backend applies."""
-
-    name: str
-    rows: list[list | tuple]
-    widths: list[float]
-    header_row: int | None = None  # 1-based; bold and frozen below it
-    bold_rows: set[int] = field(default_factory=set)  # 1-based
-    merge_title: bool = False  # merge row 1 across the header's width
-    validations: list[tuple[int, tuple[str, ...], int, int]] = field(default_factory=list)  # col, choices, rows
 
 
 def data_excel_rows(n_rows: int, style: str = "clean") -> list[int]:
@@ -63,87 +47,6 @@ def data_excel_rows(n_rows: int, style: str = "clean") -> list[int]:
 
 def header_text(col: Column, index: int, style: str) -> str:
     return col.header if style == "clean" else messy.header(col.header, index)
-
-
-def excel_column_letter(index: int) -> str:
-    """0-based column index → Excel letters (A, B, …, AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def _display_width(text: str) -> float:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _column_width(col: Column) -> float:
-    if col.name in ("park_name", "enterprise_name"):
-        return 32
-    return min(max(_display_width(col.header) + 2, 10), 40)
-
-
-def _title(city_name: str, year: int, quarter: int, sheet_name: str, demo: bool) -> str:
-    title = f"{city_name} {year}年第{quarter}季度 {sheet_name}"
-    return title + "(示例数据)" if demo else title
-
-
-def instructions_layout(city_code: str, city_name: str, year: int, quarter: int, demo: bool) -> SheetLayout:
-    """The 填报说明 sheet, generated from contract.py so it can never disagree with the parser."""
-    due = contract.due_date(year, quarter)
-    rows: list[list] = [[f"浙江省绿色低碳工业园区季度数据报送 — {city_name}({city_code}){year}年第{quarter}季度"]]
-    bold = {1}
-    if demo:
-        rows.append([DEMO_NOTICE])
-    true_false = "、".join(contract.BOOL_TRUE) + " 表示“是”;" + "、".join(contract.BOOL_FALSE) + " 表示“否”"
-    general = [
-        "一、报送要求",
-        f"文件名:{contract.submission_filename(city_code, year, quarter)}"
-        "(<城市代码>_<年份>Q<季度>.<扩展名>,扩展名可为 xlsx、xls 或 ods),放入本市报送目录。",
-        "只能报送本市园区;文件名或内容写成其他城市的,整个文件无法接收。",
-        f"报送截止:{due.year}年{due.month}月{due.day}日(季度结束后次月 20 日);逾期仍接收,但给出警告。"
-        "可随时重新报送,新版本整体替换本季度的上一版本。",
-        "流量填当季数(本季度三个月合计,不是年初至今的累计数);存量(用地、从业人员、面积)填季末数。",
-        "表头行(含单位)请勿修改;表头以上的标题行可以保留。工作表按名称识别,顺序不限。",
-        "数字可以是文本,可带千分位分隔符或全角数字;空行会被忽略。",
-        f"是/否 单元格可填:{true_false}(不区分大小写和全半角)。",
-        "下拉列表给出 是/否、循环化改造 与企业表中本市园区代码的可选值。",
-        "校验结果分三级:无法读取(整个文件不能作为报送)、错误(本版本退回,不入库)、警告(接收,请核实)。",
-    ]
-    rows.append([])
-    for line in general:
-        rows.append([line])
-    bold.add(len(rows) - len(general) + 1)
-    table_header = ["表头(含单位)", "字段名", "单位", "类型", "必填", "保密", "填报要求"]
-    for number, sheet in enumerate(contract.SHEETS, start=2):
-        rows.append([])
-        rows.append([f"{_cn_ordinal(number)}、工作表“{sheet.name}”:{sheet.description}"])
-        bold.add(len(rows))
-        rows.append(table_header)
-        bold.add(len(rows))
-        for col in sheet.columns:
-            note = col.note + (
-                f"(可选值:{' / '.join(col.choices)})" if col.choices and col.choices[0] not in col.note else ""
-            )
-            rows.append(
-                [
-                    col.header,
-                    col.name,
-                    col.unit,
-                    KIND_ZH[col.kind],
-                    "是" if col.required else "否",
-                    "是" if col.confidential or sheet.confidential else "否",
-                    note,
-                ]
-            )
-    widths = [44, 28, 10, 8, 6, 6, 60]
-    return SheetLayout(name=contract.INSTRUCTIONS_SHEET, rows=rows, widths=widths, bold_rows=bold)
-
-
-def _cn_ordinal(n: int) -> str:
-    return "〇一二三四五六七八九十"[n]
 
 
 def _cell(col: Column, value, row: int, index: int, style: str):
@@ -195,7 +98,7 @@ def sheet_layout(
     """A contract sheet with its title, header and the frame's rows (columns by contract name)."""
     cols = sheet.columns
     headers = [header_text(c, i, style) for i, c in enumerate(cols)]
-    title = _title(city_name, year, quarter, sheet.name, demo)
+    title = sheet_title(city_name, year, quarter, sheet.name, demo)
     rows: list[list] = [[title]]
     if style == "messy":
         rows.append([MESSY_NOTE])
@@ -209,23 +112,16 @@ def sheet_layout(
             while len(rows) + 1 < excel_row:
                 rows.append([])
             rows.append(cells)
-    last_row = max(header_row + n + VALIDATION_SPARE_ROWS, 1000)
+    last_row = last_validated_row(header_row, n)
     validations = []
     for j, c in enumerate(cols):
-        choices = ()
-        if c.kind == BOOL:
-            choices = (contract.BOOL_TRUE[0], contract.BOOL_FALSE[0])
-        elif c.kind == ENUM:
-            choices = c.choices
-        elif c.name == "park_code" and sheet.key == contract.ENTERPRISE_QUARTER.key and park_codes:
-            choices = park_codes
-        # Excel limits an inline list to 255 characters; longer lists go without a drop-down.
-        if choices and len(",".join(choices)) <= 255:
-            validations.append((j, tuple(choices), header_row + 1, last_row))
+        choices = dropdown_choices(sheet, c, park_codes)
+        if choices:
+            validations.append((j, choices, header_row + 1, last_row))
     return SheetLayout(
         name=sheet.name,
         rows=rows,
-        widths=[_column_width(c) for c in cols],
+        widths=[column_width(c) for c in cols],
         header_row=header_row,
         bold_rows={1, header_row},
         merge_title=style == "messy",
@@ -267,40 +163,6 @@ def workbook_layouts(
 
 
 # --- public API -------------------------------------------------------------------------------
-
-
-def write_template(
-    path: Path,
-    city_code: str,
-    year: int,
-    quarter: int,
-    parks: pd.DataFrame,
-    *,
-    demo: bool | None = None,
-) -> Path:
-    """An empty ready-to-fill workbook: headers, units, drop-downs, the city's parks pre-filled.
-
-    `parks` is the registry (any columns of registry.REGISTRY_COLUMNS); rows of other cities are
-    ignored. `demo` marks titles 示例数据; by default it follows settings.demo_data.
-    """
-    city_parks = _city_parks(parks, city_code)
-    frames = {
-        contract.PARK_QUARTER.key: city_parks[["park_code", "park_name"]],
-        contract.PARK_ANNUAL.key: city_parks[["park_code"]],
-        contract.ENTERPRISE_QUARTER.key: None,
-    }
-    return write_submission(
-        path,
-        city_code,
-        year,
-        quarter,
-        frames,
-        ext="xlsx",
-        style="clean",
-        city_name=_city_name(parks, city_code),
-        demo=demo,
-        park_codes=tuple(city_parks.park_code),
-    )
 
 
 def write_submission(
@@ -345,20 +207,6 @@ def write_submission(
     stamp = dt.datetime(year, quarter * 3, 1)  # the reporting period, not the clock
     {"xlsx": _write_xlsx, "xls": _write_xls, "ods": _write_ods}[ext](path, layouts, stamp)
     return path
-
-
-def _city_parks(parks: pd.DataFrame, city_code: str) -> pd.DataFrame:
-    if "city_code" in parks.columns:
-        parks = parks[parks.city_code.astype(str) == str(city_code)]
-    return parks.sort_values("park_code").reset_index(drop=True)
-
-
-def _city_name(parks: pd.DataFrame, city_code: str) -> str:
-    if "city_name" in parks.columns and "city_code" in parks.columns:
-        names = parks.loc[parks.city_code.astype(str) == str(city_code), "city_name"]
-        if len(names):
-            return str(names.iloc[0])
-    return city_code
 
 
 # --- backends ---------------------------------------------------------------------------------

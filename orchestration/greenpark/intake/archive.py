@@ -110,9 +110,13 @@ def _open_dropped(dropped: DroppedFile):
     return fsspec.open(dropped.url, "rb").open()
 
 
-def read_bytes(dropped: DroppedFile) -> bytes:
+def sha256_of(dropped: DroppedFile) -> str:
+    """The file's SHA-256, read in chunks as the archive copy is: a drop may hold large files."""
+    digest = hashlib.sha256()
     with _open_dropped(dropped) as fh:
-        return fh.read()
+        while chunk := fh.read(COPY_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def archive_bytes(archive_dir: Path, data: bytes, sha256: str, ext: str) -> Path:

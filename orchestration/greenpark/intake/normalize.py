@@ -24,6 +24,11 @@ PERCENT = "percent"
 NOT_INTEGER = "not_integer"
 NOT_BOOL = "not_bool"
 NOT_YEAR = "not_year"
+CODE_AS_NUMBER = "code_as_number"
+# Excel (and LibreOffice) keep 15 significant digits of a number: a longer code typed into a
+# General cell, such as an 18-digit 统一社会信用代码 shown as 9.13E+17, has lost its last digits.
+# Reading it back would produce a different code (and a misleading 校验位错误), so it is reported.
+NUMBER_DIGITS = 15
 
 # Characters NFKC leaves alone but people type as a minus sign or a space.
 _MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-", "\ufe63": "-", "\u00a0": " ", "\u2009": " ", "\u202f": " "})
@@ -175,9 +180,12 @@ def parse_year(raw: Any) -> Cell:
 
 
 def parse_code(raw: Any) -> Cell:
-    """Identifiers: half-width, upper-case, no spaces. A number cell keeps its digits (610 → "610")."""
+    """Identifiers: half-width, upper-case, no spaces. A number cell keeps its digits (610 → "610")
+    unless it is too long for a spreadsheet number to have kept them (CODE_AS_NUMBER)."""
     if is_blank(raw):
         return BLANK
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and abs(raw) >= 10**NUMBER_DIGITS:
+        return Cell(problem=CODE_AS_NUMBER)
     if isinstance(raw, float) and math.isfinite(raw) and raw == int(raw):
         raw = int(raw)
     return Cell(_SPACES.sub("", nfkc(str(raw))).upper())
