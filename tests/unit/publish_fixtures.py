@@ -108,7 +108,7 @@ SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "fct_park_mujun_public": (
         ("park_code", "VARCHAR"), ("year", "INTEGER"), ("mujun_class", "VARCHAR"), ("n_enterprises", "BIGINT"),
-        ("share_pct", "DOUBLE"), ("is_suppressed", "BOOLEAN"),
+        ("share_pct", "DOUBLE"), ("is_suppressed", "BOOLEAN"), ("n_enterprises_total", "BIGINT"),
     ),
     "energy_factors": (
         ("carrier", "VARCHAR"), ("carrier_zh", "VARCHAR"), ("unit", "VARCHAR"), ("tce_per_unit", "DOUBLE"),
@@ -121,6 +121,11 @@ SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
     "evaluation_thresholds": (
         ("threshold_id", "VARCHAR"), ("value", "DOUBLE"), ("unit", "VARCHAR"), ("description_zh", "VARCHAR"),
         ("source", "VARCHAR"),
+    ),
+    "disclosure_rules": (
+        ("table_name", "VARCHAR"), ("sensitivity", "VARCHAR"), ("group_columns", "VARCHAR"),
+        ("class_column", "VARCHAR"), ("cell_column", "VARCHAR"), ("share_column", "VARCHAR"),
+        ("total_column", "VARCHAR"), ("threshold_id", "VARCHAR"), ("description_zh", "VARCHAR"),
     ),
     "fct_enterprise_mujun": (
         ("uscc", "VARCHAR"), ("year", "INTEGER"), ("enterprise_name", "VARCHAR"), ("park_code", "VARCHAR"),
@@ -317,7 +322,7 @@ def build_fixture_warehouse(path: Path) -> Path:
                 mujun_rows.append(dict(park_code=code, year=year, mujun_class=cls,
                                        n_enterprises=None if suppressed else n,
                                        share_pct=None if suppressed else round(100 * n / total, 1),
-                                       is_suppressed=suppressed))
+                                       is_suppressed=suppressed, n_enterprises_total=total))
             eval_rows.append(dict(park_code=code, year=year, quarters_accepted=n_quarters,
                                   source_version_ids=version_ids, city_code=city))
 
@@ -426,6 +431,7 @@ def build_fixture_warehouse(path: Path) -> Path:
             "grid_emission_factors": pd.DataFrame(GRID_FACTORS, columns=["year", "tco2_per_mwh", "source"]),
             # The real seed: the rules the site states are the ones the dbt project ships.
             "evaluation_thresholds": pd.read_csv(REPO_ROOT / "dbt_project" / "seeds" / "evaluation_thresholds.csv"),
+            "disclosure_rules": pd.read_csv(REPO_ROOT / "dbt_project" / "seeds" / "disclosure_rules.csv", dtype=str),
             "dimensions": pd.DataFrame(DIMENSIONS, columns=["dimension_code", "dimension_name", "max_points"]).assign(
                 source="示例"),
             "fct_enterprise_mujun": pd.DataFrame([dict(uscc=e["uscc"], enterprise_name=e["enterprise_name"],
