@@ -111,66 +111,74 @@ def disclose(tables: dict[str, pd.DataFrame], *, enabled: bool | None = None) ->
 
 def suppress_counts(frame: pd.DataFrame, rule: Rule, threshold: int, *, enabled: bool = True) -> pd.DataFrame:
     """Primary and complementary suppression of one enterprise-count table (see module doc)."""
-    frame = frame.copy()
+    frame = frame.copy().reset_index(drop=True)
     cell, share, total = rule.cell_column, rule.share_column, rule.total_column
     needed = [*rule.group_columns, cell] + [c for c in (share, total, rule.class_column) if c]
     missing = [c for c in needed if c not in frame.columns]
     if missing:
         raise DisclosureError(f"{rule.table_name} 缺少公开规则所需的列：{', '.join(missing)}")
-    cells = frame[cell] = pd.to_numeric(frame[cell], errors="coerce").astype("float64")
-    flagged = frame["is_suppressed"].fillna(True).astype(bool) if "is_suppressed" in frame.columns else False
-    primary = cells.isna() | (cells < threshold) | flagged
-    marks = {c: pd.Series(pd.NA, index=frame.index, dtype="string") for c in (cell, share, total) if c}
-    marks[cell][primary] = PRIMARY
-    if share:
-        marks[share][primary] = PRIMARY
+    frame[cell] = pd.to_numeric(frame[cell], errors="coerce").astype("float64")
+    cells = frame[cell].tolist()
+    flagged = (frame["is_suppressed"].fillna(True).astype(bool).tolist() if "is_suppressed" in frame.columns
+               else [False] * len(frame))
+    primary = [math.isnan(v) or v < threshold or f for v, f in zip(cells, flagged, strict=True)]
+    marks: dict[str, list[str | None]] = {c: [PRIMARY if p else None for p in primary] for c in (cell, share) if c}
+    totals = [math.nan] * len(frame)
     if total:
-        totals = frame[total] = pd.to_numeric(frame[total], errors="coerce").astype("float64")
-        marks[total][totals.isna() | (totals < threshold)] = PRIMARY
-    if enabled and total:
-        for _, idx in frame.groupby(list(rule.group_columns), sort=False).groups.items():
-            _complement(list(idx), cells, totals, primary, marks, cell, share, total, threshold, rule, frame)
+        frame[total] = pd.to_numeric(frame[total], errors="coerce").astype("float64")
+        totals = frame[total].tolist()
+        marks[total] = [PRIMARY if math.isnan(t) or t < threshold else None for t in totals]
+    classes = frame[rule.class_column].astype(str).tolist() if rule.class_column else [""] * len(frame)
+    if enabled:
+        for idx in frame.groupby(list(rule.group_columns), sort=False).indices.values():
+            group = _Group([int(i) for i in idx], cells, totals, primary, classes, marks, cell, share, total)
+            group.complement(threshold)
     for column, mark in marks.items():
-        frame.loc[mark.notna(), column] = None
-        frame[marker_column(column)] = mark
+        series = pd.Series(mark, index=frame.index, dtype="string")
+        frame.loc[series.notna(), column] = None
+        frame[marker_column(column)] = series
     return frame
 
 
-def _complement(idx, cells, totals, primary, marks, cell, share, total, threshold, rule, frame) -> None:
-    hidden = [i for i in idx if primary[i]]
-    group_total = totals[idx].dropna()
-    if not hidden:
-        return
-    if group_total.empty or marks[total][idx].notna().any():
-        _withhold_total(idx, marks, share, total)
-        return
-    n_total = int(group_total.iloc[0])
-    shown = [i for i in idx if not primary[i]]
-    hidden_sum = n_total - int(sum(cells[i] for i in shown))
-    order = {i: (int(cells[i]), str(frame.at[i, rule.class_column]) if rule.class_column else "") for i in shown}
-    best = None
-    for k in range(1, len(shown) + 1):
-        for combo in itertools.combinations(sorted(shown, key=order.get), k):
-            slack = hidden_sum + sum(int(cells[i]) - threshold for i in combo)
-            if slack >= threshold - 1:
-                key = (sum(int(cells[i]) for i in combo), [order[i] for i in combo])
-                if best is None or key < best[0]:
-                    best = (key, combo)
-        if best is not None:
-            break
-    if best is None:
-        _withhold_total(idx, marks, share, total)
-        return
-    for i in best[1]:
-        marks[cell][i] = COMPLEMENTARY
-        if share:
-            marks[share][i] = COMPLEMENTARY
+@dataclass
+class _Group:
+    """One group of cells that add up to the published total (e.g. one park-year's classes)."""
 
+    idx: list[int]
+    cells: list[float]
+    totals: list[float]
+    primary: list[bool]
+    classes: list[str]
+    marks: dict[str, list[str | None]]
+    cell: str
+    share: str | None
+    total: str | None
 
-def _withhold_total(idx, marks, share, total) -> None:
-    """No published total: every share of the group goes too (shares would give the total away)."""
-    for i in idx:
-        if pd.isna(marks[total][i]):
-            marks[total][i] = COMPLEMENTARY
-        if share and pd.isna(marks[share][i]):
-            marks[share][i] = COMPLEMENTARY
+    def complement(self, threshold: int) -> None:
+        if not any(self.primary[i] for i in self.idx):
+            return
+        published_totals = {self.totals[i] for i in self.idx if not math.isnan(self.totals[i])}
+        if not self.total or len(published_totals) != 1 or any(self.marks[self.total][i] for i in self.idx):
+            self.withhold_total()
+            return
+        n_total = int(published_totals.pop())
+        shown = sorted((i for i in self.idx if not self.primary[i]), key=lambda i: (self.cells[i], self.classes[i]))
+        hidden_sum = n_total - int(sum(self.cells[i] for i in shown))
+        for k in range(1, len(shown) + 1):  # fewest cells first, then the smallest counts withheld
+            fits = [c for c in itertools.combinations(shown, k)
+                    if hidden_sum + sum(int(self.cells[i]) - threshold for i in c) >= threshold - 1]
+            if fits:
+                best = min(fits, key=lambda c: (sum(self.cells[i] for i in c), [self.classes[i] for i in c]))
+                for i in best:
+                    for column in (self.cell, self.share):
+                        if column:
+                            self.marks[column][i] = COMPLEMENTARY
+                return
+        self.withhold_total()
+
+    def withhold_total(self) -> None:
+        """No published total: every share of the group goes too (shares would give the total away)."""
+        for column in (self.total, self.share):
+            if column:
+                for i in self.idx:
+                    self.marks[column][i] = self.marks[column][i] or COMPLEMENTARY
