@@ -14,7 +14,7 @@ import openpyxl
 import pyarrow.parquet as pq
 import pytest
 from frictionless import validate
-from greenpark.publish import open_data
+from greenpark.publish import disclosure, open_data
 from greenpark.publish.marts import load_marts
 from greenpark.publish.provenance import Release
 from publish_fixtures import build_fixture_warehouse
@@ -110,9 +110,10 @@ def test_mujun_open_data_is_the_disclosed_table(exported):
     assert len(body) == len(marts.fct_park_mujun_public)
     kinds = {r[status] for r in body}
     assert kinds == set(open_data.STATUS_ZH.values())
+    total = header.index("参评企业总数（家）")
     for r in body:
-        withheld = r[status] != open_data.STATUS_ZH[None]
-        assert (r[n] == "" and r[share] == "") == withheld
+        assert (r[n] == "") == (r[status] == open_data.STATUS_ZH[disclosure.PRIMARY])
+        assert (r[share] == "" and r[total] == "") == (r[status] != open_data.STATUS_ZH[None])
         assert r[n] == "" or int(r[n]) >= 3
 
 

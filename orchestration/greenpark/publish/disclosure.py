@@ -10,19 +10,24 @@ the minimum number of enterprises a published cell may describe is a threshold o
 does not classify is refused (fail closed), so a new mart cannot be published unreviewed.
 
 For an `enterprise_counts` table (today the 亩均 classes per park-year), within each group of cells
-that add up to a published total:
+that add up to a total:
 
-* primary suppression: a cell describing fewer than t enterprises (t = 3) is withheld;
-* complementary suppression: the attacker knows the total N, the shown cells and that a primary
-  cell lies in [0, t-1] and a complementary one in [t, ∞). With S the sum of the hidden cells and m
-  of them complementary, a primary cell can take every value 0..t-1 exactly when
-  S - t·m ≥ t - 1. The smallest set of further cells that achieves this is withheld as well; when
-  no set does, the total (and with it every share, which would give the total away) is withheld.
-  Shares of withheld cells are withheld with them.
+* primary suppression: a cell describing fewer than t enterprises (t = 3) is withheld and says so
+  ("<3 家"), so an outsider knows it lies in 0..t-1 and nothing more;
+* complementary suppression: in a group with a primary cell, the group total and every share are
+  withheld as well. The shown counts stay. Without a total or a share there is no equation that
+  ties the hidden cells to anything published, so each stays anywhere in 0..t-1.
+
+Why not withhold "a second cell" and keep the total, as tables often do: which cell is chosen then
+depends on the hidden values (the smallest cell that is large enough, or the stopping point of any
+such search), and an analyst who knows the rule learns bounds from the choice itself. With t = 3,
+a shown B = 3 next to a withheld A tells that the hidden cells were not protected by B, i.e. their
+sum is below 2. The pattern above depends only on which cells are below t, which "<3 家" publishes
+anyway, so it reveals nothing further; tests/unit/test_publish_disclosure.py attacks every pattern.
 
 Withheld cells are NaN, and for every suppressible column `<column>_suppression` says why:
-"primary" (fewer than t enterprises: pages print "<3 家") or "complementary" (withheld so that
-another cell cannot be derived: pages print "不公开"); NA when published.
+"primary" (fewer than t enterprises: pages print "<3 家") or "complementary" (a share or total
+withheld so that no hidden cell can be derived: pages print "不公开" or "—"); NA when published.
 
 GREENPARK_DISCLOSURE_CONTROL=off turns the complementary step off (primary suppression remains, as
 the mart did before this module). It exists only so the attack test can show that it finds the leak
@@ -31,7 +36,6 @@ without this module; never set it for a real publication.
 
 from __future__ import annotations
 
-import itertools
 import math
 import os
 from dataclasses import dataclass
@@ -128,11 +132,10 @@ def suppress_counts(frame: pd.DataFrame, rule: Rule, threshold: int, *, enabled:
         frame[total] = pd.to_numeric(frame[total], errors="coerce").astype("float64")
         totals = frame[total].tolist()
         marks[total] = [PRIMARY if math.isnan(t) or t < threshold else None for t in totals]
-    classes = frame[rule.class_column].astype(str).tolist() if rule.class_column else [""] * len(frame)
     if enabled:
         for idx in frame.groupby(list(rule.group_columns), sort=False).indices.values():
-            group = _Group([int(i) for i in idx], cells, totals, primary, classes, marks, cell, share, total)
-            group.complement(threshold)
+            if any(primary[i] for i in idx) or (total and any(marks[total][i] for i in idx)):
+                _withhold_margins([int(i) for i in idx], marks, (total, share))
     for column, mark in marks.items():
         series = pd.Series(mark, index=frame.index, dtype="string")
         frame.loc[series.notna(), column] = None
@@ -140,45 +143,8 @@ def suppress_counts(frame: pd.DataFrame, rule: Rule, threshold: int, *, enabled:
     return frame
 
 
-@dataclass
-class _Group:
-    """One group of cells that add up to the published total (e.g. one park-year's classes)."""
-
-    idx: list[int]
-    cells: list[float]
-    totals: list[float]
-    primary: list[bool]
-    classes: list[str]
-    marks: dict[str, list[str | None]]
-    cell: str
-    share: str | None
-    total: str | None
-
-    def complement(self, threshold: int) -> None:
-        if not any(self.primary[i] for i in self.idx):
-            return
-        published_totals = {self.totals[i] for i in self.idx if not math.isnan(self.totals[i])}
-        if not self.total or len(published_totals) != 1 or any(self.marks[self.total][i] for i in self.idx):
-            self.withhold_total()
-            return
-        n_total = int(published_totals.pop())
-        shown = sorted((i for i in self.idx if not self.primary[i]), key=lambda i: (self.cells[i], self.classes[i]))
-        hidden_sum = n_total - int(sum(self.cells[i] for i in shown))
-        for k in range(1, len(shown) + 1):  # fewest cells first, then the smallest counts withheld
-            fits = [c for c in itertools.combinations(shown, k)
-                    if hidden_sum + sum(int(self.cells[i]) - threshold for i in c) >= threshold - 1]
-            if fits:
-                best = min(fits, key=lambda c: (sum(self.cells[i] for i in c), [self.classes[i] for i in c]))
-                for i in best:
-                    for column in (self.cell, self.share):
-                        if column:
-                            self.marks[column][i] = COMPLEMENTARY
-                return
-        self.withhold_total()
-
-    def withhold_total(self) -> None:
-        """No published total: every share of the group goes too (shares would give the total away)."""
-        for column in (self.total, self.share):
-            if column:
-                for i in self.idx:
-                    self.marks[column][i] = self.marks[column][i] or COMPLEMENTARY
+def _withhold_margins(idx: list[int], marks: dict[str, list[str | None]], columns: tuple[str | None, ...]) -> None:
+    """The group's total and every share (a share of a shown count gives the total away)."""
+    for column in (c for c in columns if c):
+        for i in idx:
+            marks[column][i] = marks[column][i] or COMPLEMENTARY

@@ -136,7 +136,8 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
     _f("tco2_per_mwh", "全国电网平均排放因子", "tCO2/MWh", 4),
 )}
 
-STATUS_ZH = {None: "公开", PRIMARY: "少于 3 家，不公开", COMPLEMENTARY: "为防止推算其他单元而不公开"}
+STATUS_ZH = {None: "公开", PRIMARY: "少于 3 家，不公开",
+             COMPLEMENTARY: "公开；本园区本年度有少于 3 家的分类，占比和参评企业总数不公开（以免据此推算）"}
 
 
 def fields(*names: str) -> tuple[Field, ...]:
@@ -215,9 +216,11 @@ def quarter_frame(marts: Marts) -> pd.DataFrame:
 
 def mujun_frame(marts: Marts) -> pd.DataFrame:
     mj = marts.fct_park_mujun_public
-    marker = marker_column("n_enterprises")
-    status = mj[marker] if marker in mj.columns else pd.Series(pd.NA, index=mj.index)
-    mj = mj.assign(n_enterprises_status=[STATUS_ZH[None if is_missing(s) else s] for s in status])
+    none = pd.Series([None] * len(mj), index=mj.index, dtype=object)
+    count, share = (mj.get(marker_column(c), none).astype(object).where(lambda s: s.notna(), None)
+                    for c in ("n_enterprises", "share_pct"))
+    mj = mj.assign(n_enterprises_status=[STATUS_ZH[PRIMARY if c == PRIMARY else COMPLEMENTARY if s == COMPLEMENTARY
+                                                   else None] for c, s in zip(count, share, strict=True)])
     return _conform(_with_parks(mj, marts), MUJUN_FIELDS, ["park_code", "year", "mujun_class"])
 
 
