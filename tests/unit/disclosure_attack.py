@@ -19,7 +19,8 @@ below t but not every value 0..t−1 is feasible. Enterprise-count tables that d
 park-year (a city or province total of classes) are reported as `unhandled`, so publishing such a
 table fails the test until this attacker also solves "city = sum of parks" for it.
 
-Run by hand on any built site: python tests/unit/disclosure_attack.py SITE_DIR [--json]
+Run by hand on any built site: python tests/unit/disclosure_attack.py SITE_DIR [--json] [--pages-only]
+(exit status 1 when anything is exposed; --pages-only ignores the open data, as a page reader would).
 """
 
 from __future__ import annotations
@@ -166,13 +167,15 @@ class Attack:
         self.numbers_read = 0
 
     # --- reading ---------------------------------------------------------------------------------
-    def read_site(self, site: Path) -> Attack:
+    def read_site(self, site: Path, *, open_data: bool = True) -> Attack:
         for page in sorted(site.rglob("*.html")):
             rel = page.relative_to(site).as_posix()
             for rows in html_tables(page):
                 self.tables_read += 1
                 self.numbers_read += sum(1 for r in rows for c in r if number(c))
                 self._table(rows, rel, _REPORT.search(rel))
+        if not open_data:
+            return self
         for path in sorted(site.rglob("*.csv")):
             with path.open(encoding="utf-8-sig", newline="") as fh:
                 self._records(list(csv.reader(fh)), path.relative_to(site).as_posix())
@@ -321,8 +324,8 @@ def _class(label: str) -> str:
     return m.group(0) if m else label.strip()
 
 
-def attack(site: Path, threshold: int = THRESHOLD) -> dict:
-    a = Attack(threshold).read_site(Path(site))
+def attack(site: Path, threshold: int = THRESHOLD, *, open_data: bool = True) -> dict:
+    a = Attack(threshold).read_site(Path(site), open_data=open_data)
     findings = a.solve()
     pages = {(f["park_code"], f["year"]) for f in findings if f["recoverable"] or f["narrowed"]}
     return {
@@ -339,7 +342,7 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__)
         return 2
-    result = attack(Path(argv[0]))
+    result = attack(Path(argv[0]), open_data="--pages-only" not in argv)
     if "--json" in argv:
         print(json.dumps(result, ensure_ascii=False, indent=1))
     else:
