@@ -8,7 +8,7 @@ import random
 
 import pandas as pd
 import pytest
-from disclosure_attack import Attack, Group
+from fixtures.disclosure_attack import Attack, Group
 from greenpark.publish import disclosure
 from greenpark.publish.marts import PUBLIC_TABLES
 from greenpark.settings import REPO_ROOT
@@ -29,10 +29,10 @@ def _mart(groups: list[dict[str, int]]) -> pd.DataFrame:
         total = sum(counts.values())
         for cls, n in counts.items():
             hidden = n < THRESHOLD
-            rows.append(dict(park_code=f"3301-{g:02d}", year=2025, mujun_class=cls,
-                             n_enterprises=None if hidden else n,
-                             share_pct=None if hidden else 100 * n / total, is_suppressed=hidden,
-                             n_enterprises_total=total if total >= THRESHOLD else None))
+            rows.append({"park_code": f"3301-{g:02d}", "year": 2025, "mujun_class": cls,
+                             "n_enterprises": None if hidden else n,
+                             "share_pct": None if hidden else 100 * n / total, "is_suppressed": hidden,
+                             "n_enterprises_total": total if total >= THRESHOLD else None})
     return pd.DataFrame(rows)
 
 
@@ -45,7 +45,7 @@ def _attack(rows: pd.DataFrame, group: str) -> list[dict]:
     g = Group()
     for r in rows.itertuples(index=False):
         cell = g.cells[r.mujun_class]
-        mark = getattr(r, "n_enterprises_suppression")
+        mark = r.n_enterprises_suppression
         if pd.notna(r.n_enterprises):
             cell.value = int(r.n_enterprises)
         elif mark == disclosure.PRIMARY:
@@ -64,7 +64,7 @@ def _all_groups() -> list[dict[str, int]]:
     """Every A–D pattern of counts 0..5 (below, at and just above the threshold), plus random larger parks."""
     groups = [dict(zip("ABCD", c, strict=True)) for c in itertools.product(range(6), repeat=4)]
     rng = random.Random(13)
-    groups += [dict(A=rng.randint(0, 30), B=rng.randint(0, 200), C=rng.randint(0, 60), D=rng.randint(0, 5))
+    groups += [{"A": rng.randint(0, 30), "B": rng.randint(0, 200), "C": rng.randint(0, 60), "D": rng.randint(0, 5)}
                for _ in range(300)]
     return groups
 
@@ -91,7 +91,7 @@ def test_without_control_the_same_patterns_leak():
 
 def test_withheld_cells_are_nan_and_marked():
     """The issue's example, parks/3302-05/2025: A 4 家 = 9.3 % → 43 enterprises → D = 1."""
-    published = disclosure.suppress_counts(_mart([dict(A=4, B=25, C=13, D=1)]), _rule(), THRESHOLD)
+    published = disclosure.suppress_counts(_mart([{"A": 4, "B": 25, "C": 13, "D": 1}]), _rule(), THRESHOLD)
     by_class = published.set_index("mujun_class")
     assert by_class.loc["D", "n_enterprises_suppression"] == disclosure.PRIMARY
     assert by_class.n_enterprises.fillna(-1).tolist() == [4, 25, 13, -1]
@@ -99,7 +99,7 @@ def test_withheld_cells_are_nan_and_marked():
     assert by_class.loc["A", "share_pct_suppression"] == disclosure.COMPLEMENTARY
     assert set(by_class.n_enterprises_total_suppression) == {disclosure.COMPLEMENTARY}
     assert _attack(published, "3301-00")[0]["feasible"] == [0, 1, 2]  # nothing ties D down
-    unprotected = disclosure.suppress_counts(_mart([dict(A=4, B=25, C=13, D=1)]), _rule(), THRESHOLD, enabled=False)
+    unprotected = disclosure.suppress_counts(_mart([{"A": 4, "B": 25, "C": 13, "D": 1}]), _rule(), THRESHOLD, enabled=False)
     assert _attack(unprotected, "3301-00")[0]["value"] == 1
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from disclosure_attack import Attack, attack
+from fixtures.disclosure_attack import Attack, attack
 from greenpark.publish.disclosure import CONTROL_ENV
 from greenpark.publish.site import publish_site
 from greenpark.settings import REPO_ROOT, Settings
