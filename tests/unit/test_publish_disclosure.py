@@ -122,3 +122,9 @@ def test_switch_reads_the_environment(monkeypatch):
     assert disclosure.control_enabled()
     monkeypatch.setenv(disclosure.CONTROL_ENV, "off")
     assert not disclosure.control_enabled()
+
+
+def test_an_absent_sensitive_table_publishes_nothing_and_does_not_fail():
+    tables = {"disclosure_rules": RULES, "evaluation_thresholds": pd.read_csv(SEEDS / "evaluation_thresholds.csv"),
+              "fct_park_mujun_public": pd.DataFrame(columns=["park_code", "year", "mujun_class"])}
+    assert disclosure.disclose(tables)["fct_park_mujun_public"].empty

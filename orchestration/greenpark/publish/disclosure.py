@@ -106,7 +106,7 @@ def disclose(tables: dict[str, pd.DataFrame], *, enabled: bool | None = None) ->
     enabled = control_enabled() if enabled is None else enabled
     out = dict(tables)
     for name, rule in rules.items():
-        if rule.sensitivity == ENTERPRISE_COUNTS and name in tables:
+        if rule.sensitivity == ENTERPRISE_COUNTS and name in tables and not tables[name].empty:
             if rule.threshold_id not in thresholds:
                 raise DisclosureError(f"evaluation_thresholds 缺少 {rule.threshold_id}（disclosure_rules：{name}）")
             out[name] = suppress_counts(tables[name], rule, int(thresholds[rule.threshold_id]), enabled=enabled)
