@@ -108,12 +108,13 @@ def test_mujun_open_data_is_the_disclosed_table(exported):
     header, body = rows[0], rows[1:]
     n, status, share = header.index("企业数（家）"), header.index("企业数公开状态"), header.index("占比（%）")
     assert len(body) == len(marts.fct_park_mujun_public)
+    texts = open_data.status_zh(3)
     kinds = {r[status] for r in body}
-    assert kinds == set(open_data.STATUS_ZH.values())
+    assert kinds == set(texts.values())
     total = header.index("参评企业总数（家）")
     for r in body:
-        assert (r[n] == "") == (r[status] == open_data.STATUS_ZH[disclosure.PRIMARY])
-        assert (r[share] == "" and r[total] == "") == (r[status] != open_data.STATUS_ZH[None])
+        assert (r[n] == "") == (r[status] == texts[disclosure.PRIMARY])
+        assert (r[share] == "" and r[total] == "") == (r[status] != texts[None])
         assert r[n] == "" or int(r[n]) >= 3
 
 

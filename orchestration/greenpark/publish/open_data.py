@@ -136,8 +136,14 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
     _f("tco2_per_mwh", "全国电网平均排放因子", "tCO2/MWh", 4),
 )}
 
-STATUS_ZH = {None: "公开", PRIMARY: "少于 3 家，不公开",
-             COMPLEMENTARY: "公开；本园区本年度有少于 3 家的分类，占比和参评企业总数不公开（以免据此推算）"}
+def status_zh(threshold: int) -> dict[str | None, str]:
+    """The 企业数公开状态 of a 亩均 row, by the disclosure marker of its count and share."""
+    return {None: "公开", PRIMARY: f"少于 {threshold} 家，不公开",
+            COMPLEMENTARY: f"公开；本园区本年度有少于 {threshold} 家的分类，占比和参评企业总数不公开（以免据此推算）"}
+
+
+def _suppress_below(marts: Marts) -> int:
+    return int(marts.thresholds["suppress_below_enterprises"])
 
 
 def fields(*names: str) -> tuple[Field, ...]:
@@ -219,8 +225,9 @@ def mujun_frame(marts: Marts) -> pd.DataFrame:
     none = pd.Series([None] * len(mj), index=mj.index, dtype=object)
     count, share = (mj.get(marker_column(c), none).astype(object).where(lambda s: s.notna(), None)
                     for c in ("n_enterprises", "share_pct"))
-    mj = mj.assign(n_enterprises_status=[STATUS_ZH[PRIMARY if c == PRIMARY else COMPLEMENTARY if s == COMPLEMENTARY
-                                                   else None] for c, s in zip(count, share, strict=True)])
+    texts = status_zh(_suppress_below(marts))
+    mj = mj.assign(n_enterprises_status=[texts[PRIMARY if c == PRIMARY else COMPLEMENTARY if s == COMPLEMENTARY
+                                               else None] for c, s in zip(count, share, strict=True)])
     return _conform(_with_parks(mj, marts), MUJUN_FIELDS, ["park_code", "year", "mujun_class"])
 
 
@@ -393,7 +400,7 @@ def export_open_data(marts: Marts, out_dir: Path, *, demo_data: bool = True,
             resources.append({"name": f"{name}_{fmt}", "title": f"{title}{suffix}", "path": path.name,
                               "format": fmt, "rows": len(frame), "bytes": size})
             package_resources.append(_resource(name, title + suffix, fmt, path.name, size, fields_, key))
-    package = _package(package_resources, demo_data, release)
+    package = _package(package_resources, demo_data, release, marts)
     data = json.dumps(package, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
     path = out_dir / "datapackage.json"
     path.write_text(data, encoding="utf-8")
@@ -442,17 +449,21 @@ def _field_descriptor(f: Field) -> dict:
     return desc
 
 
-def _package(resources: list[dict], demo_data: bool, release: Release | None) -> dict:
+def _package(resources: list[dict], demo_data: bool, release: Release | None, marts: Marts) -> dict:
     suffix = "（示例数据）" if demo_data else ""
+    factor_sources = sorted({str(v) for frame in (marts.energy_factors, marts.grid_emission_factors)
+                             for v in frame.get("source", []) if not is_missing(v)})
     package = {
         "profile": "data-package",  # Parquet files are described, not tabular-validated
         "name": "zhejiang-green-low-carbon-parks",
         "title": f"浙江省绿色低碳工业园区年度指标与评价{suffix}",
         "description": ("园区层面的年度与季度数据、指标、综合评价、动态管理、认定名录、修订记录和所用因子；不含企业层面数据。"
-                        "亩均论英雄分类的企业数少于 3 家的单元及可用于推算它的单元不公开。"
+                        f"亩均论英雄分类中企业数少于 {_suppress_below(marts)} 家的单元不公开，"
+                        "该园区该年度的各类占比和参评企业总数也不公开（以免据此推算）。"
+                        "数值按各字段说明中的小数位数四舍五入。"
                         + ("所有数值均为合成的示例数据。" if demo_data else "")),
-        "sources": [{"title": "各市季度报送：园区季度指标、园区年度信息（已接收版本）"},
-                    {"title": "GB/T 2589-2020 综合能耗计算通则；省级温室气体清单编制指南；生态环境部电网排放因子公告"}],
+        "sources": [{"title": "各市季度报送：园区季度指标、园区年度信息（已接收版本）"}]
+                   + [{"title": f"因子来源：{s}"} for s in factor_sources],
     }
     if release is not None:
         package.update({
