@@ -36,11 +36,14 @@ without this module; never set it for a real publication.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from dataclasses import dataclass
 
 import pandas as pd
+
+log = logging.getLogger(__name__)
 
 CONTROL_ENV = "GREENPARK_DISCLOSURE_CONTROL"
 SUFFIX = "_suppression"
@@ -104,6 +107,9 @@ def disclose(tables: dict[str, pd.DataFrame], *, enabled: bool | None = None) ->
     thresholds = {str(k): float(v) for k, v in zip(tables["evaluation_thresholds"]["threshold_id"],
                                                    tables["evaluation_thresholds"]["value"])}
     enabled = control_enabled() if enabled is None else enabled
+    if not enabled:
+        log.warning("公开控制已关闭（%s=off）：只做首要隐藏，隐藏值可被推算。仅供攻击测试使用，不得用于正式发布。",
+                    CONTROL_ENV)
     out = dict(tables)
     for name, rule in rules.items():
         if rule.sensitivity == ENTERPRISE_COUNTS and name in tables and not tables[name].empty:
