@@ -147,3 +147,15 @@ def test_site_has_a_report_per_park_year_says_demo_and_rebuilds_byte_identical(p
         assert reports, f"no report page for {code} {YEAR}"
         assert "示例数据" in reports[0]
     assert province["site_first"] == _site_digest(settings.site_public_dir)
+
+
+def test_no_withheld_enterprise_count_can_be_derived_from_the_site(province):
+    """The outsider's attack (pages + open data) on the site the real pipeline built."""
+    from fixtures.disclosure_attack import attack
+
+    result = attack(province["settings"].site_public_dir)
+    with _warehouse(province["settings"]) as con:
+        small = con.execute("SELECT count(*) FROM fct_park_mujun_public WHERE is_suppressed").fetchone()[0]
+    assert small > 0 and result["hidden_cells"] >= small
+    assert result["unhandled_tables"] == []
+    assert result["recoverable"] == [] and result["narrowed"] == [], (result["recoverable"] + result["narrowed"])[:5]

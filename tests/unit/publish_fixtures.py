@@ -61,6 +61,50 @@ SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
         ("co2_intensity_t_per_wan_yuan", "DOUBLE"), ("water_intensity_m3_per_wan_yuan", "DOUBLE"),
         ("solid_waste_intensity_t_per_wan_yuan", "DOUBLE"),
     ),
+    "fct_park_year_wide": (
+        ("park_code", "VARCHAR"), ("year", "INTEGER"), ("city_code", "VARCHAR"), ("park_name", "VARCHAR"),
+        ("quarters_accepted", "BIGINT"), ("is_complete", "BOOLEAN"), ("latest_quarter", "INTEGER"),
+        ("grid_factor_is_fallback", "BOOLEAN"), ("grid_factor_year", "INTEGER"), ("gross_output_wan_yuan", "DOUBLE"),
+        ("value_added_wan_yuan", "DOUBLE"), ("tax_wan_yuan", "DOUBLE"), ("hightech_output_wan_yuan", "DOUBLE"),
+        ("green_output_wan_yuan", "DOUBLE"), ("electricity_wan_kwh", "DOUBLE"),
+        ("renewable_electricity_wan_kwh", "DOUBLE"), ("raw_coal_t", "DOUBLE"), ("natural_gas_wan_m3", "DOUBLE"),
+        ("fuel_oil_t", "DOUBLE"), ("diesel_t", "DOUBLE"), ("gasoline_t", "DOUBLE"), ("lpg_t", "DOUBLE"),
+        ("purchased_heat_gj", "DOUBLE"), ("waste_heat_recovered_gj", "DOUBLE"), ("fresh_water_wan_m3", "DOUBLE"),
+        ("reused_water_wan_m3", "DOUBLE"), ("reclaimed_water_wan_m3", "DOUBLE"), ("wastewater_wan_m3", "DOUBLE"),
+        ("cod_t", "DOUBLE"), ("nh3n_t", "DOUBLE"), ("so2_t", "DOUBLE"), ("nox_t", "DOUBLE"), ("vocs_t", "DOUBLE"),
+        ("pm_t", "DOUBLE"), ("solid_waste_t", "DOUBLE"), ("solid_waste_utilised_t", "DOUBLE"),
+        ("hazardous_waste_t", "DOUBLE"), ("hazardous_waste_treated_t", "DOUBLE"), ("energy_tce", "DOUBLE"),
+        ("co2_t", "DOUBLE"), ("co2_fuel_heat_t", "DOUBLE"), ("co2_electricity_t", "DOUBLE"),
+        ("waste_heat_recovered_tce", "DOUBLE"), ("land_mu", "DOUBLE"), ("employees_persons", "BIGINT"),
+        ("annual_info_quarter", "INTEGER"), ("annual_info_version_id", "VARCHAR"), ("area_ha", "DOUBLE"),
+        ("green_area_ha", "DOUBLE"), ("pv_capacity_mw", "DOUBLE"), ("new_building_area_wan_m2", "DOUBLE"),
+        ("green_building_area_wan_m2", "DOUBLE"), ("buses_count", "BIGINT"), ("nev_buses_count", "BIGINT"),
+        ("key_enterprises_count", "BIGINT"), ("energy_diagnosed_count", "BIGINT"),
+        ("clean_production_audited_count", "BIGINT"), ("has_wastewater_plant", "BOOLEAN"),
+        ("zero_discharge_zone", "BOOLEAN"), ("energy_monitoring_platform", "BOOLEAN"),
+        ("environment_monitoring_platform", "BOOLEAN"), ("air_monitoring", "BOOLEAN"), ("soil_monitoring", "BOOLEAN"),
+        ("groundwater_monitoring", "BOOLEAN"), ("plan_year", "INTEGER"), ("has_standard_system", "BOOLEAN"),
+        ("publishes_annual_report", "BOOLEAN"), ("lan_publishing", "BOOLEAN"), ("retrofit_status", "VARCHAR"),
+        ("major_accidents_count", "BIGINT"), ("pollution_incidents_count", "BIGINT"),
+        ("source_version_ids", "VARCHAR"), ("eg01_tce_per_wan_yuan", "DOUBLE"), ("eg02_tco2_per_wan_yuan", "DOUBLE"),
+        ("eg03_renewable_electricity_pct", "DOUBLE"), ("eg04_waste_heat_recovery_pct", "DOUBLE"),
+        ("eg05_energy_diagnosis_pct", "DOUBLE"), ("rg01_fresh_water_m3_per_wan_yuan", "DOUBLE"),
+        ("rg02_water_reuse_pct", "DOUBLE"), ("rg03_reclaimed_water_pct", "DOUBLE"),
+        ("rg04_water_productivity_yuan_per_m3", "DOUBLE"), ("rg05_value_added_wan_yuan_per_mu", "DOUBLE"),
+        ("rg06_tax_wan_yuan_per_mu", "DOUBLE"), ("rg07_solid_waste_utilisation_pct", "DOUBLE"),
+        ("rg08_solid_waste_t_per_wan_yuan", "DOUBLE"), ("ig01_has_wastewater_plant", "DOUBLE"),
+        ("ig02_zero_discharge_zone", "DOUBLE"), ("ig03_green_building_pct", "DOUBLE"), ("ig04_nev_bus_pct", "DOUBLE"),
+        ("ig05_pv_mw_per_km2", "DOUBLE"), ("cg01_hightech_output_pct", "DOUBLE"), ("cg02_green_output_pct", "DOUBLE"),
+        ("cg03_value_added_wan_yuan_per_person", "DOUBLE"), ("hg01_cod_kg_per_wan_yuan", "DOUBLE"),
+        ("hg02_nh3n_kg_per_wan_yuan", "DOUBLE"), ("hg03_so2_kg_per_wan_yuan", "DOUBLE"),
+        ("hg04_nox_kg_per_wan_yuan", "DOUBLE"), ("hg05_hazardous_waste_treated_pct", "DOUBLE"),
+        ("hg06_clean_production_audit_pct", "DOUBLE"), ("hg07_green_coverage_pct", "DOUBLE"),
+        ("hg08_monitoring_types_count", "DOUBLE"), ("mg01_energy_monitoring_platform", "DOUBLE"),
+        ("mg02_environment_monitoring_platform", "DOUBLE"), ("mg03_plan_within_5_years", "DOUBLE"),
+        ("mg04_has_standard_system", "DOUBLE"), ("mg05_publishes_annual_report", "DOUBLE"),
+        ("mg06_lan_publishing", "DOUBLE"), ("n_indicators", "BIGINT"), ("total_score", "DOUBLE"),
+        ("is_compliant", "BOOLEAN"),
+    ),
     "fct_city_year": (
         ("city_code", "VARCHAR"), ("city_name", "VARCHAR"), ("year", "INTEGER"), ("n_parks", "BIGINT"),
         ("gross_output_wan_yuan", "DOUBLE"), ("value_added_wan_yuan", "DOUBLE"), ("tax_wan_yuan", "DOUBLE"),
@@ -108,7 +152,7 @@ SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "fct_park_mujun_public": (
         ("park_code", "VARCHAR"), ("year", "INTEGER"), ("mujun_class", "VARCHAR"), ("n_enterprises", "BIGINT"),
-        ("share_pct", "DOUBLE"), ("is_suppressed", "BOOLEAN"),
+        ("share_pct", "DOUBLE"), ("is_suppressed", "BOOLEAN"), ("n_enterprises_total", "BIGINT"),
     ),
     "energy_factors": (
         ("carrier", "VARCHAR"), ("carrier_zh", "VARCHAR"), ("unit", "VARCHAR"), ("tce_per_unit", "DOUBLE"),
@@ -121,6 +165,11 @@ SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
     "evaluation_thresholds": (
         ("threshold_id", "VARCHAR"), ("value", "DOUBLE"), ("unit", "VARCHAR"), ("description_zh", "VARCHAR"),
         ("source", "VARCHAR"),
+    ),
+    "disclosure_rules": (
+        ("table_name", "VARCHAR"), ("sensitivity", "VARCHAR"), ("group_columns", "VARCHAR"),
+        ("class_column", "VARCHAR"), ("cell_column", "VARCHAR"), ("share_column", "VARCHAR"),
+        ("total_column", "VARCHAR"), ("threshold_id", "VARCHAR"), ("description_zh", "VARCHAR"),
     ),
     "fct_enterprise_mujun": (
         ("uscc", "VARCHAR"), ("year", "INTEGER"), ("enterprise_name", "VARCHAR"), ("park_code", "VARCHAR"),
@@ -317,7 +366,7 @@ def build_fixture_warehouse(path: Path) -> Path:
                 mujun_rows.append(dict(park_code=code, year=year, mujun_class=cls,
                                        n_enterprises=None if suppressed else n,
                                        share_pct=None if suppressed else round(100 * n / total, 1),
-                                       is_suppressed=suppressed))
+                                       is_suppressed=suppressed, n_enterprises_total=total))
             eval_rows.append(dict(park_code=code, year=year, quarters_accepted=n_quarters,
                                   source_version_ids=version_ids, city_code=city))
 
@@ -352,6 +401,17 @@ def build_fixture_warehouse(path: Path) -> Path:
     ev["rank_in_city"] = ev.groupby(["year", "city_code"]).total_score.rank(ascending=False, method="min").astype(int)
 
     pq = _with_intensities(pd.DataFrame(quarter_rows))
+    # fct_park_year_wide: the annual flows (sums of the quarters) and pollutants, for the open data
+    wide = pq.groupby(["park_code", "year", "city_code"], as_index=False).agg(
+        quarters_accepted=("quarter", "nunique"), latest_quarter=("quarter", "max"),
+        **{f: (f, "sum") for f in ("value_added_wan_yuan", "energy_tce", "co2_t", "fresh_water_wan_m3",
+                                    "solid_waste_t")})
+    wide["is_complete"] = wide.quarters_accepted == 4
+    for col, per_wan_yuan in (("cod_t", 2e-4), ("nh3n_t", 2e-5), ("so2_t", 1.5e-4), ("nox_t", 2e-4),
+                              ("vocs_t", 1e-4), ("pm_t", 5e-5), ("hazardous_waste_t", 3e-3)):
+        wide[col] = [round(va * per_wan_yuan * rng.uniform(0.6, 1.4), 3) for va in wide.value_added_wan_yuan]
+    wide["source_version_ids"] = [next(r["source_version_ids"] for r in eval_rows
+                                       if (r["park_code"], r["year"]) == (p, y)) for p, y in zip(wide.park_code, wide.year)]
     flows = ["value_added_wan_yuan", "energy_tce", "co2_t", "fresh_water_wan_m3", "solid_waste_t"]
     with_city = pq.merge(parks[["park_code", "city_name"]], on="park_code")
     city_year = with_city.groupby(["city_code", "city_name", "year"], as_index=False).agg(
@@ -416,7 +476,7 @@ def build_fixture_warehouse(path: Path) -> Path:
     try:
         frames = {
             "dim_park": parks, "dim_indicator": dim_indicator, "fct_park_indicators": ind,
-            "fct_park_evaluation": ev, "fct_park_quarter": pq,
+            "fct_park_evaluation": ev, "fct_park_quarter": pq, "fct_park_year_wide": wide,
             "fct_city_year": city_year, "fct_province_year": province_year,
             "fct_targets": pd.DataFrame(targets), "fct_dynamic_management": fct_dm,
             "fct_revisions": revisions, "fct_park_mujun_public": pd.DataFrame(mujun_rows),
@@ -426,6 +486,7 @@ def build_fixture_warehouse(path: Path) -> Path:
             "grid_emission_factors": pd.DataFrame(GRID_FACTORS, columns=["year", "tco2_per_mwh", "source"]),
             # The real seed: the rules the site states are the ones the dbt project ships.
             "evaluation_thresholds": pd.read_csv(REPO_ROOT / "dbt_project" / "seeds" / "evaluation_thresholds.csv"),
+            "disclosure_rules": pd.read_csv(REPO_ROOT / "dbt_project" / "seeds" / "disclosure_rules.csv", dtype=str),
             "dimensions": pd.DataFrame(DIMENSIONS, columns=["dimension_code", "dimension_name", "max_points"]).assign(
                 source="示例"),
             "fct_enterprise_mujun": pd.DataFrame([dict(uscc=e["uscc"], enterprise_name=e["enterprise_name"],

@@ -294,6 +294,8 @@ def _check_mujun_public(fx: Fixture, warehouse: Path, expected: dict, t: dict[st
         counts[(park, cls)] += 1
     for r in public:
         n = counts[(r["park_code"], r["mujun_class"])]
+        park_total = sum(v for (p, _), v in counts.items() if p == r["park_code"])
+        assert r["n_enterprises_total"] == (park_total if park_total >= t["suppress_below_enterprises"] else None)
         if n < t["suppress_below_enterprises"]:
             assert r["is_suppressed"] and r["n_enterprises"] is None and r["share_pct"] is None
         else:

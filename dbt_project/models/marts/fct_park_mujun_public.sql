@@ -1,6 +1,8 @@
 -- Public 亩均 summary: enterprises per park-year and class, with counts below the seed's
 -- suppress_below_enterprises (3) suppressed (n_enterprises and share_pct NULL), so no published cell
--- describes fewer enterprises than that.
+-- describes fewer enterprises than that (primary suppression). n_enterprises_total, the park-year's
+-- scored enterprises, lets greenpark.publish.disclosure choose the complementary cells; it is NULL
+-- when it is itself below the threshold.
 with enterprises as (
     select park_code, year, mujun_class from {{ ref('fct_enterprise_mujun') }}
 ),
@@ -39,5 +41,6 @@ select
     mujun_class,
     case when not is_suppressed then n_enterprises end as n_enterprises,
     case when not is_suppressed then 100.0 * n_enterprises / n_total end as share_pct,
-    is_suppressed
+    is_suppressed,
+    case when n_total >= {{ threshold('suppress_below_enterprises') }} then n_total end as n_enterprises_total
 from flagged

@@ -2,7 +2,8 @@
 
 The warehouse also holds confidential enterprise tables (raw_enterprise_quarter,
 fct_enterprise_mujun). Publishing reads through `load_marts`, which only knows the public tables
-below, so no enterprise row can reach a page or a download by accident.
+below, so no enterprise row can reach a page or a download by accident; and it hands out only the
+frames `disclosure.disclose` has protected, so no small count can be read or derived either.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from .disclosure import disclose
 from .markup import split_ids
 
 # table -> sort key (every frame is sorted so pages come out identical for identical marts)
@@ -24,6 +26,7 @@ PUBLIC_TABLES: dict[str, tuple[str, ...]] = {
     "fct_park_indicators": ("park_code", "year", "indicator_id"),
     "fct_park_evaluation": ("park_code", "year"),
     "fct_park_quarter": ("park_code", "year", "quarter"),
+    "fct_park_year_wide": ("park_code", "year"),
     "fct_city_year": ("city_code", "year"),
     "fct_province_year": ("year",),
     "fct_targets": ("year", "target_id"),
@@ -35,8 +38,11 @@ PUBLIC_TABLES: dict[str, tuple[str, ...]] = {
     # The numbers of the evaluation rules (综合评价, 动态管理, 亩均 disclosure): the marts apply them,
     # the site only states them, both from this seed, so site and marts cannot disagree.
     "evaluation_thresholds": ("threshold_id",),
+    # Which of the tables above are built from enterprise rows, and how they are protected.
+    "disclosure_rules": ("table_name",),
 }
-REQUIRED = ("dim_park", "dim_indicator", "fct_park_indicators", "fct_park_evaluation", "evaluation_thresholds")
+REQUIRED = ("dim_park", "dim_indicator", "fct_park_indicators", "fct_park_evaluation", "evaluation_thresholds",
+            "disclosure_rules")
 
 
 def join_new_columns(left: pd.DataFrame, right: pd.DataFrame, on: str | list[str]) -> pd.DataFrame:
@@ -105,6 +111,7 @@ def parse_version_id(version_id: str) -> tuple[str, int, int, int] | None:
 
 
 def load_marts(warehouse_path: Path) -> Marts:
+    """The public tables, after disclosure control (the only way publishing reads the warehouse)."""
     con = duckdb.connect(str(warehouse_path), read_only=True)
     try:
         present = {r[0] for r in con.execute(
@@ -122,4 +129,4 @@ def load_marts(warehouse_path: Path) -> Marts:
             tables[name] = frame.sort_values(sort_key, kind="mergesort").reset_index(drop=True) if sort_key else frame
     finally:
         con.close()
-    return Marts(tables)
+    return Marts(disclose(tables))
