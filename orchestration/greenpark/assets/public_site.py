@@ -19,6 +19,8 @@ SITE_KEY = dg.AssetKey("public_site")
 def public_site(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = get_settings()
     stats = publish_site(settings)
-    context.log.info(f"网站已发布到 {settings.site_public_dir}")
+    context.log.info(f"网站已发布到 {settings.site_public_dir}:"
+                     + (f"新版本 {stats['release_id']}({stats['release_summary']})" if stats["new_release"]
+                        else f"无变化，未生成新版本(当前版本 {stats['release_id']})"))
     metadata = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
     return dg.MaterializeResult(metadata={**metadata, "site_dir": dg.MetadataValue.path(str(settings.site_public_dir))})
