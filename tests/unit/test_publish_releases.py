@@ -220,3 +220,32 @@ def test_footer_colours_meet_wcag_aa():
     for colour in colours:
         assert _contrast(colour, background) >= 4.5, colour
 
+
+
+def test_footer_passes_axe_fits_a_phone_and_prints(releases):
+    """Debian chromium (no browser download): axe on the footer at 1366 and 390 px, the footer's
+    boxes inside a 390 px viewport, and the footer kept (in black) when printed."""
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    page_url = (releases["settings"].site_public_dir / "parks" / REVISED_PARK / f"{REVISED_YEAR}.html").as_uri()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        try:
+            for width in (1366, 390):
+                page = browser.new_page(viewport={"width": width, "height": 800})
+                page.goto(page_url)
+                violations = Axe().run(page, context=".gp-provenance").response["violations"]
+                assert [v["id"] for v in violations] == [], (width, violations)
+                boxes = page.eval_on_selector_all(
+                    ".gp-provenance dt, .gp-provenance dd",
+                    "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.left, r.right, r.width]; })")
+                assert len(boxes) == 10 and all(0 <= left and right <= width and w > 0 for left, right, w in boxes), boxes
+                page.emulate_media(media="print")
+                shown = page.eval_on_selector(".gp-provenance", "e => [getComputedStyle(e).display, getComputedStyle(e).color]")
+                assert shown == ["block", "rgb(0, 0, 0)"], shown
+                page.close()
+        finally:
+            browser.close()
