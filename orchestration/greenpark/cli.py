@@ -304,7 +304,7 @@ def watch(interval: float, publish_after: float, once: bool) -> None:
 
 @main.group()
 def site() -> None:
-    """公开网站:构建与本地浏览。"""
+    """公开网站:构建、历史版本与本地浏览。"""
 
 
 @site.command("build")
@@ -313,11 +313,17 @@ def site_build(as_json: bool) -> None:
     """仅从现有数据集市重新生成并发布网站(不重新拉取和转换)。
 
     数据集市有变化时生成一个新版本(版本号:发布年份.当年序号);没有变化时重建当前版本。
+    退出码:0 已发布;3 构建失败(已发布的网站不变)。
     """
-    from .publish.site import publish_site
+    from .publish.site import PublishError, publish_site
 
     settings = get_settings()
-    stats = publish_site(settings)
+    try:
+        stats = publish_site(settings)
+    except PublishError as exc:  # the published site and the release registry are unchanged
+        failure = click.ClickException(f"{exc}(已发布的网站和版本档案保持不变)")
+        failure.exit_code = EXIT_FAILURE
+        raise failure from exc
     if as_json:
         _echo_json(stats)
         return

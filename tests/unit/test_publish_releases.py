@@ -49,6 +49,9 @@ def _revise(warehouse: Path) -> None:
                         [REVISED_PARK, REVISED_YEAR])
         con.execute("UPDATE fct_park_indicators SET value = value * 1.3 WHERE park_code = ? AND year = ? "
                     "AND indicator_id = ?", [REVISED_PARK, REVISED_YEAR, REVISED_INDICATOR])
+        # as the marts do: every park's provincial median of that indicator moves with it
+        con.execute("UPDATE fct_park_indicators SET peer_median_value = peer_median_value + 0.01 "
+                    "WHERE year = ? AND indicator_id = ?", [REVISED_YEAR, REVISED_INDICATOR])
         con.execute("INSERT INTO fct_revisions (park_code, year, indicator_id, old_value, new_value, change_pct, "
                     "city_code, revised_quarter, superseded_version_id, replacing_version_id) "
                     "VALUES (?, ?, ?, ?, ?, 30.0, '330100', 3, '330100-2025Q3-v1', ?)",
@@ -117,13 +120,14 @@ def test_changed_marts_make_the_next_release_with_notes_from_the_warehouse(relea
     assert [p["park_code"] for p in notes["parks"]] == [REVISED_PARK]
     assert [i["indicator_id"] for i in notes["indicators"]] == [REVISED_INDICATOR]
     assert notes["years"] == [REVISED_YEAR]
+    assert notes["recomputed"] == ["全省同年度中位数"]  # named once, not as a change of every park
     assert [(r["park_code"], r["indicator_id"], r["change_pct"]) for r in notes["revisions"]] == [
         (REVISED_PARK, REVISED_INDICATOR, 30.0)]
     page = (releases["settings"].site_public_dir / "releases" / "index.html").read_text(encoding="utf-8")
     section = page.split('id="v2026-2"', 1)[1].split('id="v2026-1"', 1)[0]
     park_name = notes["parks"][0]["park_name"]
     for expected in (NEW_VERSION, "2026-03-30 接收", park_name, f"{REVISED_INDICATOR} 单位工业增加值综合能耗",
-                     f"{REVISED_YEAR} 年", "+30.0 %", "2026 年 4 月 1 日"):
+                     f"{REVISED_YEAR} 年", "+30.0 %", "2026 年 4 月 1 日", "随之重新计算</strong>：全省同年度中位数"):
         assert expected in section, expected
 
 

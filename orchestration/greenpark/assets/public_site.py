@@ -14,7 +14,7 @@ SITE_KEY = dg.AssetKey("public_site")
     group_name="publish",
     kinds={"mkdocs"},
     deps=mart_keys(),
-    description="公开网站(MkDocs Material,中文,离线可用):各园区年度绿色低碳发展报告、园区信息公告、方法说明与开放数据。",
+    description="公开网站(MkDocs Material,中文,离线可用):各园区年度绿色低碳发展报告、园区信息公告、方法说明、开放数据与历史版本。数据集市有变化时生成新版本(元数据 release_id)。",
 )
 def public_site(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = get_settings()

@@ -64,6 +64,24 @@ REFERENCE_TABLES_ZH = {
 }
 
 
+# Values a park's own data does not decide: they follow from all parks (medians, ranks, classes
+# by provincial percentile, sums). They change for every park when one park's data changes, so
+# the notes name them once ("recomputed") instead of listing every park as changed.
+DERIVED_SUFFIX = "#derived"
+DERIVED_COLUMNS = {
+    "fct_park_indicators": ("peer_median_value",),
+    "fct_park_evaluation": ("rank_in_city", "rank_in_province"),
+}
+RECOMPUTED_ZH = {
+    f"fct_park_indicators{DERIVED_SUFFIX}": "全省同年度中位数",
+    f"fct_park_evaluation{DERIVED_SUFFIX}": "市内与全省排名",
+    "fct_park_mujun_public": "亩均论英雄分类（按全省分位）",
+    "fct_city_year": "城市汇总",
+    "fct_province_year": "全省汇总",
+    "fct_targets": "目标进展",
+}
+
+
 def site_zip_name(release_id: str) -> str:
     return f"greenpark-site-{release_id}.zip"
 
@@ -110,28 +128,39 @@ def _marts_versions(marts: Marts) -> list[str]:
     return sorted(ids)
 
 
+def _parts(name: str, columns: list[str]) -> dict[str, list[str]]:
+    """A table's columns split into the parts the notes compare: its own values, and the values
+    recomputed from all parks (DERIVED_COLUMNS). Cited versions are in neither: a row that only
+    cites a newer version did not change (the notes name new versions on their own)."""
+    own = [c for c in columns if not c.endswith(("version_id", "version_ids"))]
+    derived = [c for c in DERIVED_COLUMNS.get(name, ()) if c in own]
+    parts = {name: [c for c in own if c not in derived]}
+    if derived:
+        parts[f"{name}{DERIVED_SUFFIX}"] = derived
+    return parts
+
+
 def snapshot(marts: Marts) -> Snapshot:
-    """Fingerprint the public marts; the same frames always give the same fingerprint."""
+    """Fingerprint the public marts (every column of every row; the same frames always give the
+    same fingerprint), and digest each part of each table per key for the notes."""
     whole = hashlib.sha256()
     tables: dict[str, dict[str, str]] = {}
     for name, key in PUBLIC_TABLES.items():
         frame = marts.tables[name]
         columns = [str(c) for c in frame.columns]
-        rows = _text_columns(frame, list(frame.columns)) if len(frame) else pd.Series([], dtype=object)
+        frame = frame.set_axis(columns, axis=1)
         whole.update(f"\x1e{name}\x1d{'|'.join(columns)}\x1d{len(frame)}\x1d".encode())
-        for row in rows:
+        for row in _text_columns(frame, columns) if len(frame) else []:
             whole.update(row.encode("utf-8") + b"\x1e")
-        key_cols = [k for k in key if k in frame.columns]
+        key_cols = [k for k in key if k in columns]
         keys = (_text_columns(frame, key_cols).map(lambda k: "|".join(_key_part(p) for p in k.split("\x1f")))
                 if key_cols and len(frame) else pd.Series([""] * len(frame), dtype=object))
-        # A row whose values are unchanged but which now cites a newer version is not a data change
-        # (the notes name the new versions on their own); the fingerprint above still covers it.
-        values = [c for c in frame.columns if not str(c).endswith(("version_id", "version_ids"))]
-        value_rows = _text_columns(frame, values) if len(frame) else pd.Series([], dtype=object)
-        digests: dict[str, list[str]] = {}
-        for k, row in zip(keys, value_rows, strict=True):
-            digests.setdefault(k, []).append(hashlib.blake2b(row.encode("utf-8"), digest_size=8).hexdigest())
-        tables[name] = {k: "".join(sorted(v)) for k, v in sorted(digests.items())}
+        for part, part_columns in _parts(name, columns).items():
+            digests: dict[str, list[str]] = {}
+            rows = _text_columns(frame, part_columns) if len(frame) else []
+            for k, row in zip(keys, rows, strict=True):
+                digests.setdefault(k, []).append(hashlib.blake2b(row.encode("utf-8"), digest_size=8).hexdigest())
+            tables[part] = {k: "".join(sorted(v)) for k, v in sorted(digests.items())}
     return Snapshot(whole.hexdigest(), tables, _marts_versions(marts))
 
 
@@ -191,13 +220,15 @@ def release_notes(previous: Snapshot | None, current: Snapshot, marts: Marts,
     if previous is None:
         return {"first": True, "versions": versions, "n_parks": int(marts.fct_park_evaluation["park_code"].nunique()),
                 "years": [int(y) for y in marts.years], "revisions": [], "parks": [], "indicators": [],
-                "reference_tables": [], "changed_rows": {}}
+                "reference_tables": [], "recomputed": [], "changed_rows": {}}
 
     changed = {t: _changed_keys(previous.tables.get(t, {}), current.tables[t]) for t in current.tables}
     park_codes, years, indicator_ids = set(), set(), set()
     for table, keys in changed.items():
+        if table in RECOMPUTED_ZH:
+            continue
         for k in keys:
-            values = _key_values(table, k)
+            values = _key_values(table.split(DERIVED_SUFFIX)[0], k)
             if "park_code" in values:
                 park_codes.add(values["park_code"])
             if "year" in values and values["year"].isdigit():
@@ -228,6 +259,7 @@ def release_notes(previous: Snapshot | None, current: Snapshot, marts: Marts,
         "years": sorted(years),
         "revisions": revisions,
         "reference_tables": [REFERENCE_TABLES_ZH[t] for t in REFERENCE_TABLES_ZH if changed.get(t)],
+        "recomputed": [RECOMPUTED_ZH[t] for t in RECOMPUTED_ZH if changed.get(t)],
         "changed_rows": {t: len(k) for t, k in changed.items() if k},
     }
 
@@ -251,6 +283,8 @@ def notes_summary(notes: dict) -> str:
         parts.append(f"修订 {len(notes['revisions'])} 项已公开指标")
     if notes["reference_tables"]:
         parts.append("更新了" + "、".join(notes["reference_tables"]))
+    if notes.get("recomputed") and not parts:
+        parts.append("重新计算了" + "、".join(notes["recomputed"]))
     return "；".join(parts) or "数据有更新"
 
 
