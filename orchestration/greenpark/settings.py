@@ -101,7 +101,8 @@ class Settings:
     @property
     def releases_dir(self) -> Path:
         """The release registry: releases.json and, per release, its open data and a zip of its
-        site. Kept beside the published site (not inside it), so a publish never replaces it."""
+        site. In the work dir, outside the published site, so a publish never replaces it; the
+        site reaches earlier releases' files through hard links (copies across file systems)."""
         return self.workdir / "site" / "releases"
 
     @property
