@@ -300,16 +300,54 @@ def watch(interval: float, publish_after: float, once: bool) -> None:
 
 @main.group()
 def site() -> None:
-    """公开网站:构建与本地浏览。"""
+    """公开网站:构建、历史版本与本地浏览。"""
 
 
 @site.command("build")
-def site_build() -> None:
-    """仅从现有数据集市重新生成并发布网站(不重新拉取和转换)。"""
-    from .publish.site import publish_site
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出构建结果(含版本号)。")
+def site_build(as_json: bool) -> None:
+    """仅从现有数据集市重新生成并发布网站(不重新拉取和转换)。
 
-    stats = publish_site(get_settings())
-    click.echo(f"网站已发布:{stats}")
+    数据集市有变化时生成一个新版本(版本号:发布年份.当年序号);没有变化时重建当前版本。
+    退出码:0 已发布;3 构建失败(已发布的网站不变)。
+    """
+    from .publish.site import PublishError, publish_site
+
+    settings = get_settings()
+    try:
+        stats = publish_site(settings)
+    except PublishError as exc:  # the published site and the release registry are unchanged
+        failure = click.ClickException(f"{exc}(已发布的网站和版本档案保持不变)")
+        failure.exit_code = EXIT_FAILURE
+        raise failure from exc
+    if as_json:
+        _echo_json(stats)
+        return
+    if stats["new_release"]:
+        click.echo(f"已生成新版本 {stats['release_id']}({stats['release_date']}):{stats['release_summary']}")
+    else:
+        click.echo(f"无变化，未生成新版本(当前版本 {stats['release_id']},{stats['release_date']} 发布)")
+    click.echo(f"网站已发布:{stats['pages']} 个页面,{stats['files']} 个文件,用时 {stats['seconds']:.1f} 秒"
+               f"(其中归档本版本 {stats['archive_seconds']:.1f} 秒)。{settings.site_public_dir / 'index.html'}")
+
+
+@site.command("releases")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出全部版本(含版本说明和文件清单)。")
+def site_releases(as_json: bool) -> None:
+    """列出已发布的版本:版本号、发布日期与主要变化。"""
+    from .publish.releases import load_registry
+
+    settings = get_settings()
+    entries = load_registry(settings.releases_dir)
+    if as_json:
+        _echo_json(entries)
+        return
+    if not entries:
+        click.echo("还没有发布过版本:请先运行 greenpark run 或 greenpark site build。")
+        return
+    for entry in reversed(entries):
+        click.echo(f"{entry['release_id']}\t{entry['published']}\t{entry['summary']}")
+    click.echo(f"版本档案:{settings.releases_dir}")
 
 
 @site.command("serve")

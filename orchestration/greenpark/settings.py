@@ -99,6 +99,13 @@ class Settings:
         return _path("GREENPARK_SITE_DIR", self.workdir / "site" / "public")
 
     @property
+    def releases_dir(self) -> Path:
+        """The release registry: releases.json and, per release, its open data and a zip of its
+        site. In the work dir, outside the published site, so a publish never replaces it; the
+        site reaches earlier releases' files through hard links (copies across file systems)."""
+        return self.workdir / "site" / "releases"
+
+    @property
     def dagster_home(self) -> Path:
         return _path("DAGSTER_HOME", self.workdir / ".dagster_home")
 
@@ -113,6 +120,27 @@ class Settings:
     def demo_data(self) -> bool:
         """Pages say 示例数据 while this is on; a real deployment turns it off."""
         return os.environ.get("GREENPARK_DEMO_DATA", "1") != "0"
+
+    # --- who publishes, under which licence (stated on every page and in the open data) -------
+    @property
+    def issuer(self) -> str:
+        """发布机关. The demo default is marked 示例 wherever it is shown (see publish.releases)."""
+        return os.environ.get("GREENPARK_ISSUER", "").strip() or "浙江省经济和信息化厅"
+
+    @property
+    def contact(self) -> str:
+        """联系方式 printed on every page."""
+        return (os.environ.get("GREENPARK_CONTACT", "").strip()
+                or "浙江省经济和信息化厅 绿色低碳工业园区数据组，电子邮箱 greenpark@example.org")
+
+    @property
+    def licence_name(self) -> str:
+        return os.environ.get("GREENPARK_LICENCE_NAME", "").strip() or "CC BY 4.0"
+
+    @property
+    def licence_url(self) -> str:
+        return (os.environ.get("GREENPARK_LICENCE_URL", "").strip()
+                or "https://creativecommons.org/licenses/by/4.0/")
 
 
 def get_settings() -> Settings:

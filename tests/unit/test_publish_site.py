@@ -41,6 +41,7 @@ def builds(tmp_path_factory):
     out = {}
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GREENPARK_DEMO_DATA", "1")
+        mp.setenv("GREENPARK_TODAY", "2026-03-01")  # the release date on every page
         mp.delenv("GREENPARK_WAREHOUSE", raising=False)
         mp.delenv("GREENPARK_SITE_DIR", raising=False)
         for key in ("a", "b"):

@@ -14,11 +14,13 @@ SITE_KEY = dg.AssetKey("public_site")
     group_name="publish",
     kinds={"mkdocs"},
     deps=mart_keys(),
-    description="公开网站(MkDocs Material,中文,离线可用):各园区年度绿色低碳发展报告、园区信息公告、方法说明与开放数据。",
+    description="公开网站(MkDocs Material,中文,离线可用):各园区年度绿色低碳发展报告、园区信息公告、方法说明、开放数据与历史版本。数据集市有变化时生成新版本(元数据 release_id)。",
 )
 def public_site(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = get_settings()
     stats = publish_site(settings)
-    context.log.info(f"网站已发布到 {settings.site_public_dir}")
+    context.log.info(f"网站已发布到 {settings.site_public_dir}:"
+                     + (f"新版本 {stats['release_id']}({stats['release_summary']})" if stats["new_release"]
+                        else f"无变化，未生成新版本(当前版本 {stats['release_id']})"))
     metadata = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
     return dg.MaterializeResult(metadata={**metadata, "site_dir": dg.MetadataValue.path(str(settings.site_public_dir))})

@@ -3,6 +3,8 @@
 Pages are generated into a fresh folder beside site/generated, `mkdocs build` (in-process, strict:
 any warning such as a broken link fails the build) writes into a fresh folder beside site/public,
 and only a complete build is renamed into place. A failed build leaves the last good site as it was.
+Each build is a release (publish.releases): the latest one again when the public marts are
+unchanged, else a new one, recorded in the release registry only once its site has built.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 
 from ..settings import Settings
+from .marts import load_marts
 from .pages import generate_pages, read_nav
+from .provenance import Release
+from .releases import link_earlier_releases, plan_release, record_release, write_history_page
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +49,14 @@ def _env(name: str, value: str):
             os.environ[name] = old
 
 
-def build_site(mkdocs_yml: Path, docs_dir: Path, site_dir: Path, *, demo_data: bool, source_date_epoch: int) -> None:
+def build_site(mkdocs_yml: Path, docs_dir: Path, site_dir: Path, *, demo_data: bool, source_date_epoch: int,
+               release: Release | None = None) -> None:
     """Run `mkdocs build` in-process on a generated docs tree.
 
     The navigation is the generated one (docs_dir/.nav.yml) followed by the static entries of
     mkdocs.yml's own `nav`. SOURCE_DATE_EPOCH is the data vintage, so the sitemap's dates and the
-    gzip header of sitemap.xml.gz depend on the data only."""
+    gzip header of sitemap.xml.gz depend on the data only. `release` feeds the footer of every
+    page (partials/gp-provenance.html)."""
     import jieba  # the search plugin's Chinese segmenter; its import turns its own logger to DEBUG
 
     jieba.setLogLevel(logging.WARNING)
@@ -58,6 +65,7 @@ def build_site(mkdocs_yml: Path, docs_dir: Path, site_dir: Path, *, demo_data: b
         cfg = load_config(config_file=str(mkdocs_yml), docs_dir=str(docs_dir), site_dir=str(site_dir),
                           nav=read_nav(docs_dir) + static_nav, strict=True)
         cfg.extra["demo_data"] = bool(demo_data)
+        cfg.extra["release"] = release
         cfg.plugins.on_startup(command="build", dirty=False)
         try:
             build(cfg)
@@ -101,8 +109,12 @@ def _tree_stats(root: Path) -> tuple[int, int, int]:
 
 
 def publish_site(settings: Settings) -> dict:
-    """Generate pages from the warehouse, build, and swap the result into settings.site_public_dir."""
+    """Generate pages from the warehouse, build, and swap the result into settings.site_public_dir.
+
+    Returns build figures and the release built: release_id, release_date, new_release (False when
+    the marts are those of the latest release, which is then rebuilt byte for byte)."""
     start = time.perf_counter()
+    plan = plan_release(settings, load_marts(settings.warehouse_path))
     generated, public = settings.site_generated_dir, settings.site_public_dir
     generated.parent.mkdir(parents=True, exist_ok=True)
     public.parent.mkdir(parents=True, exist_ok=True)
@@ -115,8 +127,14 @@ def publish_site(settings: Settings) -> dict:
         if static_docs.is_dir():
             shutil.copytree(static_docs, docs_tmp, dirs_exist_ok=True)
         counts = generate_pages(settings.warehouse_path, docs_tmp, demo_data=settings.demo_data)
-        build_site(settings.site_project_dir / "mkdocs.yml", docs_tmp, site_tmp,
-                   demo_data=settings.demo_data, source_date_epoch=counts["source_date_epoch"])
+        write_history_page(docs_tmp, plan)
+        build_site(settings.site_project_dir / "mkdocs.yml", docs_tmp, site_tmp, demo_data=settings.demo_data,
+                   source_date_epoch=counts["source_date_epoch"], release=plan.release)
+        link_earlier_releases(settings, plan, site_tmp)
+        archive_start = time.perf_counter()
+        if plan.is_new:
+            record_release(settings, plan, site_tmp)
+        archive_seconds = time.perf_counter() - archive_start
         _swap_in(site_tmp, public)
         _swap_in(docs_tmp, generated)
     except BaseException:
@@ -125,6 +143,8 @@ def publish_site(settings: Settings) -> dict:
         raise
     html_pages, files, size = _tree_stats(public)
     stats = {"pages": html_pages, "files": files, "bytes": size, "park_reports": counts["park_reports"],
-             "seconds": round(time.perf_counter() - start, 2)}
+             "release_id": plan.release.release_id, "release_date": plan.release.published.isoformat(),
+             "new_release": plan.is_new, "release_summary": plan.entry["summary"],
+             "archive_seconds": round(archive_seconds, 2), "seconds": round(time.perf_counter() - start, 2)}
     log.info("站点已发布：%s", stats)
     return stats
