@@ -59,9 +59,25 @@ def _seed(name: str) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-def _thresholds() -> dict[str, float]:
-    """The rules' numbers as the seed evaluation_thresholds sets them (the marts read the same rows)."""
-    return {r["threshold_id"]: float(r["value"]) for r in _seed("evaluation_thresholds")}
+def _edition(year: int, editions: list[dict] | None = None) -> str:
+    """The 评价导则 edition in force for `year` (exactly one must cover it)."""
+    hits = [r["edition_id"] for r in editions or _seed("evaluation_editions")
+            if int(r["valid_from_year"]) <= year and (not r["valid_to_year"] or year <= int(r["valid_to_year"]))]
+    assert len(hits) == 1, (year, hits)
+    return hits[0]
+
+
+def _thresholds(year: int = YEAR) -> dict[str, float]:
+    """The rules' numbers as the seed evaluation_thresholds sets them for the edition in force
+    that year (the marts read the same rows)."""
+    edition = _edition(year)
+    return {r["threshold_id"]: float(r["value"]) for r in _seed("evaluation_thresholds") if r["edition_id"] == edition}
+
+
+def _catalogue(year: int = YEAR, rows: list[dict] | None = None, editions: list[dict] | None = None) -> dict[str, dict]:
+    """indicator_id -> catalogue row of the edition in force that year."""
+    edition = _edition(year, editions)
+    return {r["indicator_id"]: r for r in rows or _seed("indicator_catalogue") if r["edition_id"] == edition}
 
 
 def _close(actual, expected) -> bool:
@@ -162,8 +178,8 @@ def _score(value, ind: dict) -> float:
     return weight * max(0.0, min(1.0, (value - baseline) / (leading - baseline)))
 
 
-def _expected_evaluation(fx: Fixture, t: dict[str, float] | None = None) -> tuple[dict, dict]:
-    catalogue = {r["indicator_id"]: r for r in _seed("indicator_catalogue")}
+def _expected_evaluation(fx: Fixture, t: dict[str, float] | None = None, catalogue: dict[str, dict] | None = None) -> tuple[dict, dict]:
+    catalogue = catalogue or _catalogue(YEAR)
     levels = {r["park_code"]: r["level"] for r in _seed("park_registry")}
     indicators, evaluation = {}, {}
     for code, p in _park_years(fx).items():
@@ -416,3 +432,68 @@ def test_every_rule_reads_its_number_from_the_threshold_seed(built, tmp_path):
     scored = {r["uscc"] for r in _query(copy, "SELECT uscc FROM fct_enterprise_mujun")}
     assert scored == set(expected)
     _check_mujun_public(fx, copy, expected, t)
+
+
+def _snapshot(warehouse: Path, table: str) -> list[tuple]:
+    # dim_indicator states its edition's validity, which a new edition closes: all else must stay.
+    exclude = " EXCLUDE (valid_to_year)" if table == "dim_indicator" else ""
+    con = duckdb.connect(str(warehouse))
+    try:
+        return con.execute(f"SELECT *{exclude} FROM {table} ORDER BY ALL").fetchall()
+    finally:
+        con.close()
+
+
+def test_a_new_edition_rescores_its_own_years_only(built, tmp_path):
+    """Add an edition of the 评价导则 for future years: no published score moves by a single bit.
+    Then make an edition start in the fixture's year: that year is rescored, and exactly as the
+    independent recomputation with the new edition's numbers says."""
+    fx, warehouse = built
+    published = ("fct_park_indicators", "fct_park_evaluation", "dim_indicator", "fct_dynamic_management",
+                 "fct_park_mujun_public")
+    copy = tmp_path / "warehouse.duckdb"
+    _query(warehouse, "CHECKPOINT")
+    shutil.copy(warehouse, copy)
+    before = {t: _snapshot(copy, t) for t in published}
+    assert len(before["fct_park_indicators"]) == 35 * 3
+    assert {r["edition_id"] for r in _query(copy, "SELECT edition_id FROM fct_park_evaluation")} == {_edition(YEAR)}
+
+    def add_edition(edition_id: str, start: int, end: int | None, closes: str, weight_factor: float) -> list[dict]:
+        """The current catalogue with every weight scaled and baselines shifted, as a new edition."""
+        current = _catalogue(start - 1 if start > YEAR else YEAR)
+        rows = [dict(r, edition_id=edition_id, weight=str(float(r["weight"]) * weight_factor),
+                     baseline=r["baseline"] and str(float(r["baseline"]) * 0.9)) for r in current.values()]
+        con = duckdb.connect(str(copy))
+        try:
+            con.execute("UPDATE evaluation_editions SET valid_to_year = ? WHERE edition_id = ?", [start - 1, closes])
+            con.execute("INSERT INTO evaluation_editions (edition_id, edition_name, valid_from_year, valid_to_year, is_example, changes_zh, source) "
+                        "VALUES (?, ?, ?, ?, true, '测试', '测试')", [edition_id, f"测试版 {edition_id}", start, end])
+            columns = [c[0] for c in con.execute("DESCRIBE indicator_catalogue").fetchall()]
+            quoted = ", ".join(f'"{c}"' for c in columns)
+            con.executemany(f"INSERT INTO indicator_catalogue ({quoted}) VALUES ({', '.join('?' for _ in columns)})",
+                            [[r[c] or None for c in columns] for r in rows])
+            con.execute("INSERT INTO evaluation_thresholds SELECT ?, threshold_id, value * 0.5, unit, description_zh, source "
+                        "FROM evaluation_thresholds WHERE edition_id = ?", [edition_id, closes])
+        finally:
+            con.close()
+        return rows
+
+    add_edition("2030", 2030, None, closes=_edition(YEAR), weight_factor=0.5)
+    assert run_dbt(tmp_path, copy, "run").success
+    after = {t: _snapshot(copy, t) for t in published}
+    for table in published:
+        assert after[table] == before[table], f"{table} changed when an edition for 2030 was added"
+
+    # An edition in force from the fixture's own year does rescore it.
+    rows = add_edition(f"{YEAR}", YEAR, 2029, closes=_edition(YEAR - 1), weight_factor=0.8)
+    assert run_dbt(tmp_path, copy, "run").success
+    indicators, evaluation = _expected_evaluation(fx, {"compliant_min_score": _thresholds()["compliant_min_score"] * 0.5},
+                                                  catalogue={r["indicator_id"]: r for r in rows})
+    got = {r["park_code"]: r for r in _query(copy, "SELECT * FROM fct_park_evaluation")}
+    assert {r["edition_id"] for r in got.values()} == {f"{YEAR}"}
+    for code, expected in evaluation.items():
+        assert _close(got[code]["total_score"], expected["total_score"]), code
+        assert got[code]["is_compliant"] == expected["is_compliant"], code
+    assert _snapshot(copy, "fct_park_evaluation") != before["fct_park_evaluation"]
+    for r in _query(copy, "SELECT * FROM fct_park_indicators"):
+        assert _close(r["score_points"], indicators[r["park_code"]][r["indicator_id"]][1]), r

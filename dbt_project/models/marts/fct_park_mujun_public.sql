@@ -30,7 +30,7 @@ counts as (
 ),
 
 flagged as (
-    select *, n_enterprises < {{ threshold('suppress_below_enterprises') }} as is_suppressed from counts
+    select *, n_enterprises < {{ threshold('suppress_below_enterprises', 'counts.year') }} as is_suppressed from counts
 )
 
 select
