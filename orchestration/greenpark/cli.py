@@ -490,7 +490,7 @@ def designations_inspect(park_code, date_text, recorded_by, corrects, as_json, i
 def designations_list(park_code: str | None, include_corrected: bool, as_json: bool) -> None:
     """列出已记录的动态管理决定(初始名单 park_designations 不在其中)。"""
     from .intake.warehouse import connect
-    from .management.decisions import listing
+    from .management.decisions import as_records, listing
 
     settings = get_settings()
     if not settings.warehouse_path.exists():
@@ -502,7 +502,7 @@ def designations_list(park_code: str | None, include_corrected: bool, as_json: b
         else:
             rows = listing(con, park_code=park_code, include_corrected=include_corrected)
     if as_json:
-        _echo_json([] if rows is None else json.loads(rows.to_json(orient="records", force_ascii=False, date_format="iso")))
+        _echo_json([] if rows is None else as_records(rows))
     elif rows is None or rows.empty:
         click.echo("没有已记录的动态管理决定。")
     else:

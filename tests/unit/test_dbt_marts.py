@@ -6,6 +6,7 @@ One build per module (about 10 s); every test reads the marts it produced.
 from __future__ import annotations
 
 import csv
+import json
 import math
 import shutil
 import statistics
@@ -497,3 +498,75 @@ def test_a_new_edition_rescores_its_own_years_only(built, tmp_path):
     assert _snapshot(copy, "fct_park_evaluation") != before["fct_park_evaluation"]
     for r in _query(copy, "SELECT * FROM fct_park_indicators"):
         assert _close(r["score_points"], indicators[r["park_code"]][r["indicator_id"]][1]), r
+
+
+def test_recorded_decisions_feed_the_marts_and_only_their_public_part_is_published(built, tmp_path):
+    """Decisions recorded with the intake's API on top of the seed: corrections win, a revocation
+    ends the designation from its year (no more 预警 / 建议撤销), a restoration resumes it, a
+    corrected batch year moves the review cycle; inspectors and findings stay internal."""
+    import datetime as dt
+
+    from greenpark.management.decisions import PARK_DECISIONS_DDL, Decision, record
+    from greenpark.publish.marts import PUBLIC_TABLES
+
+    _, warehouse = built
+    copy = tmp_path / "warehouse.duckdb"
+    _query(warehouse, "CHECKPOINT")
+    shutil.copy(warehouse, copy)
+    before = _query(copy, "SELECT park_code, flag_code, reason_zh FROM fct_dynamic_management")
+    assert {"REVOCATION_SUGGESTED", "WARNING"} <= {f["flag_code"] for f in before if f["park_code"] == "3302-03"}
+
+    parks = {r["park_code"] for r in _seed("park_registry")}
+    seed_csv = SEEDS / "park_designations.csv"
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute(PARK_DECISIONS_DDL)
+
+        def rec(**kw) -> dict:
+            return record(con, Decision(recorded_by="数据组甲", **kw), parks=parks, seed_csv=seed_csv,
+                          today=dt.date(YEAR, 12, 31), now=dt.datetime(YEAR, 12, 31, 9))
+
+        first = rec(park_code="3301-02", decision_type="designation", decision_date=dt.date(2022, 6, 1),
+                    batch_year=2022, document_no="浙经信〔2022〕1号")
+        rec(park_code="3301-02", decision_type="designation", decision_date=dt.date(2019, 6, 1), batch_year=2019,
+            document_no="浙经信〔2019〕7号", corrects_decision_id=first["decision_id"])
+        rec(park_code="3302-03", decision_type="site_inspection", decision_date=dt.date(YEAR, 2, 1),
+            inspectors=["李核查"], findings_text="污水站台账缺失机密细节", outcome="建议撤销认定")
+        rec(park_code="3302-03", decision_type="revocation", decision_date=dt.date(YEAR, 3, 1),
+            document_no="浙经信〔2025〕9号", reason_category="环境污染", reason_text="发生突发环境污染事件")
+        rec(park_code="3301-01", decision_type="revocation", decision_date=dt.date(2024, 3, 1),
+            document_no="浙经信〔2024〕5号", reason_category="瞒报事故", reason_text="瞒报一般安全事故")
+        rec(park_code="3301-01", decision_type="restoration", decision_date=dt.date(YEAR, 1, 15),
+            document_no="浙经信〔2025〕2号", reason_text="经复核,事故已如实补报并整改")
+    finally:
+        con.close()
+    assert run_dbt(tmp_path, copy, "run").success
+
+    dim = {r["park_code"]: r for r in _query(copy, "SELECT * FROM dim_park")}
+    assert (dim["3301-02"]["designation_batch_year"], dim["3301-02"]["designation_document_no"]) == (2019, "浙经信〔2019〕7号")
+    assert dim["3302-03"]["designation_status"] == "已撤销" and dim["3302-03"]["revoked_year"] == YEAR
+    assert (dim["3302-03"]["revocation_reason_category"], dim["3302-03"]["revocation_date"]) == ("环境污染", dt.date(YEAR, 3, 1))
+    assert dim["3301-01"]["designation_status"] == "已认定" and dim["3301-01"]["revoked_year"] is None
+    assert dim["3301-10"]["revoked_year"] == 2024  # the seed's initial load still stands
+
+    flags = _query(copy, "SELECT park_code, flag_code, reason_zh FROM fct_dynamic_management")
+    assert not [f for f in flags if f["park_code"] == "3302-03" and f["flag_code"] != "SITE_CHECK_SUGGESTED"]
+    assert {(f["flag_code"], f["reason_zh"]) for f in flags if f["park_code"] == "3301-02"} >= {
+        ("REVIEW_DUE", "2019 年认定,2025 年满 6 年(每 3 年一次),应开展复查")}
+    # restored in 2025: designated that year again, flagged as before
+    assert sorted(f["flag_code"] for f in flags if f["park_code"] == "3301-01") == \
+        sorted(f["flag_code"] for f in before if f["park_code"] == "3301-01")
+
+    public = {(r["park_code"], r["decision_type"]): r for r in _query(copy, "SELECT * FROM fct_park_decisions")}
+    revocation = public[("3302-03", "revocation")]
+    assert (revocation["decision_date"], revocation["document_no"], revocation["reason_category"], revocation["reason_text"]) == \
+        (dt.date(YEAR, 3, 1), "浙经信〔2025〕9号", "环境污染", "发生突发环境污染事件")
+    assert public[("3302-03", "site_inspection")]["outcome"] == "建议撤销认定"
+    assert public[("3301-02", "designation")]["batch_year"] == 2019 and public[("3301-02", "designation")]["is_correction"]
+    assert public[("3301-01", "designation")]["is_initial_load"]  # the seed's row, no recorded designation
+    assert ("3301-10", "revocation") in public
+    # Nothing internal reaches a public table: inspectors, findings, who recorded.
+    for table in [*PUBLIC_TABLES, "fct_park_decisions"]:
+        text = json.dumps(_query(copy, f"SELECT * FROM {table}"), ensure_ascii=False, default=str)
+        for secret in ("李核查", "污水站台账缺失机密细节", "数据组甲"):
+            assert secret not in text, (table, secret)

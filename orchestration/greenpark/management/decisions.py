@@ -286,4 +286,19 @@ def listing(con: duckdb.DuckDBPyConnection, *, park_code: str | None = None, inc
         rows = rows[rows.park_code == park_code]
     if not include_corrected:
         rows = rows[rows.corrected_by_decision_id.isna()]
-    return rows.reset_index(drop=True)
+    rows = rows.reset_index(drop=True)
+    rows["decision_date"] = pd.to_datetime(rows.decision_date).dt.date
+    return rows
+
+
+def as_records(rows: pd.DataFrame) -> list[dict]:
+    """Plain JSON-ready dicts: ISO dates, None for missing, ints for ids."""
+    out = []
+    for rec in rows.astype(object).where(rows.notna(), None).to_dict(orient="records"):
+        for key, value in rec.items():
+            if isinstance(value, (dt.date, pd.Timestamp)):
+                rec[key] = value.isoformat()
+            elif hasattr(value, "item"):
+                rec[key] = value.item()
+        out.append(rec)
+    return out

@@ -1,0 +1,116 @@
+"""`greenpark designations …`: 动态管理 decisions recorded as an append-only history.
+
+The real CLI (click's runner, in-process) on a real DuckDB warehouse in the test's work dir. The
+dbt side (the decisions reaching dim_park, fct_park_decisions and fct_dynamic_management) is
+tested in test_dbt_marts.py on its built warehouse.
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from greenpark.cli import main
+
+
+@pytest.fixture
+def cli(workdir, monkeypatch):
+    monkeypatch.setenv("GREENPARK_TODAY", "2025-06-30")
+    monkeypatch.setenv("GREENPARK_USER", "数据组甲")
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(main, ["designations", *args], catch_exceptions=False)
+
+    return run
+
+
+def _rows(workdir) -> list[tuple]:
+    path = workdir / "data" / "warehouse.duckdb"
+    if not path.exists():
+        return []
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("SELECT * FROM park_decisions ORDER BY decision_id").fetchall()
+    finally:
+        con.close()
+
+
+def test_every_decision_type_is_recorded_with_who_and_when(cli, workdir):
+    steps = [
+        ("add", "3301-02", "--date", "2025-01-10", "--batch", "2025", "--doc", "浙经信〔2025〕1号"),
+        ("review", "3301-01", "--date", "2025-02-01", "--outcome", "限期整改", "--note", "能耗台账不全"),
+        ("inspect", "3301-01", "--date", "2025-02-20", "--inspector", "李核查", "--inspector", "王核查",
+         "--findings", "三家企业能耗台账缺失", "--outcome", "责令整改"),
+        ("revoke", "3301-01", "--date", "2025-03-01", "--doc", "浙经信〔2025〕9号", "--reason-category", "复查不合格",
+         "--reason", "复查不合格且整改逾期"),
+        ("restore", "3301-01", "--date", "2025-05-01", "--doc", "浙经信〔2025〕20号", "--reason", "整改完成,复核通过"),
+    ]
+    for n, step in enumerate(steps, start=1):
+        result = cli(*step, "--json")
+        assert result.exit_code == 0, result.output
+        row = json.loads(result.output)
+        assert row["decision_id"] == n and row["recorded_by"] == "数据组甲" and row["recorded_at"]
+    rows = _rows(workdir)
+    assert [r[2] for r in rows] == ["designation", "review", "site_inspection", "revocation", "restoration"]
+    inspection = rows[2]
+    assert inspection[9] == "李核查、王核查" and inspection[10] == "三家企业能耗台账缺失"
+
+    listed = json.loads(cli("list", "--park", "3301-01", "--json").output)
+    assert [r["decision_type_zh"] for r in listed] == ["复查", "现场核查", "撤销认定", "恢复认定"]
+    assert listed[2]["reason_category"] == "复查不合格" and listed[2]["decision_date"] == "2025-03-01"
+    assert "撤销认定" in cli("list").output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("revoke", "3301-10", "--date", "2025-03-01", "--doc", "x", "--reason-category", "其他", "--reason", "r"),
+         "当前不是已认定园区"),  # revoked in 2024 by the seed's initial load
+        (("revoke", "3301-01", "--date", "2025-03-01", "--doc", "x", "--reason-category", "造假", "--reason", "r"),
+         "撤销原因类别“造假”无效"),
+        (("revoke", "3301-01", "--date", "2025-03-01", "--doc", "x", "--reason-category", "其他", "--reason", " "),
+         "须写明原因"),
+        (("add", "3301-01", "--date", "2025-03-01", "--doc", "x"), "不能重复认定"),
+        (("add", "9999-01", "--date", "2025-03-01", "--doc", "x"), "不在园区名录中"),
+        (("add", "3301-02", "--date", "2025-02-30", "--doc", "x"), "无法识别"),
+        (("add", "3301-02", "--date", "2025-07-01", "--doc", "x"), "晚于今天"),
+        (("restore", "3301-01", "--date", "2025-03-01", "--doc", "x", "--reason", "r"), "没有被撤销的认定"),
+        (("review", "3301-01", "--date", "2025-03-01", "--outcome", "好"), "复查结论“好”无效"),
+        (("inspect", "3301-01", "--date", "2025-03-01", "--inspector", " ", "--findings", "f", "--outcome", "未发现问题"),
+         "须填写核查人员"),
+        (("add", "3301-02", "--date", "2025-03-01", "--doc", "x", "--corrects", "7"), "没有第 7 条"),
+    ],
+)
+def test_a_refused_decision_says_why_and_writes_nothing(cli, workdir, args, message):
+    result = cli(*args)
+    assert result.exit_code == 1
+    assert message in result.output and result.output.startswith("未记录:")
+    assert _rows(workdir) == []
+
+
+def test_usage_errors_exit_2(cli):
+    assert cli("revoke", "3301-01", "--date", "2025-03-01").exit_code == 2  # missing --reason-category …
+    assert cli("--help").exit_code == 0
+
+
+def test_a_correction_is_a_new_row_and_the_original_stays(cli, workdir):
+    assert cli("add", "3301-02", "--date", "2025-01-10", "--batch", "2025", "--doc", "浙经信〔2025〕1号").exit_code == 0
+    first = _rows(workdir)
+    fixed = cli("add", "3301-02", "--date", "2025-01-10", "--batch", "2024", "--doc", "浙经信〔2025〕1号", "--corrects", "1")
+    assert fixed.exit_code == 0, fixed.output
+    rows = _rows(workdir)
+    assert rows[0] == first[0]  # never edited
+    assert rows[1][4] == 2024 and rows[1][11] == 1
+    # Correcting the corrected row again is refused: the chain is corrected at its end.
+    again = cli("add", "3301-02", "--date", "2025-01-10", "--batch", "2023", "--doc", "d", "--corrects", "1")
+    assert again.exit_code == 1 and "已被第 2 条更正" in again.output
+    other_type = cli("review", "3301-02", "--date", "2025-02-01", "--outcome", "通过", "--corrects", "2")
+    assert other_type.exit_code == 1 and "同一园区、同一类型" in other_type.output
+    listed = json.loads(cli("list", "--json").output)
+    assert [r["decision_id"] for r in listed] == [2]
+    everything = json.loads(cli("list", "--all", "--json").output)
+    assert [(r["decision_id"], r["corrected_by_decision_id"]) for r in everything] == [(1, 2), (2, None)]
