@@ -19,6 +19,7 @@ from .. import contract
 from ..intake import normalize as nz
 from ..intake.workbook import ParsedSubmission
 from ..registry import city_names, load_parks
+from ..editions import thresholds_for_year
 from ..settings import Settings
 from . import cross_rules
 from .catalogue import Rule, catalogue_path, load_catalogue
@@ -98,6 +99,8 @@ class Validator:
             today=self.settings.today,
             received_at=received_at,
             history=history,
+            # the 评价导则 edition's numbers for the file's year (revision.site_check reads one)
+            thresholds=thresholds_for_year(self.settings.dbt_project_dir / "seeds", parsed.year) if parsed.year else {},
             city_names=names,
         )
 
