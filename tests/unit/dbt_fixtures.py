@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-
 from greenpark.contract import PARK_QUARTER, SHEETS, raw_table_ddl
 from greenpark.management.decisions import PARK_DECISIONS_DDL
 

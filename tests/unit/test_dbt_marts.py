@@ -15,7 +15,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from dbt_fixtures import DBT_PROJECT_DIR, YEAR, Fixture, build_fixture, run_dbt
 
 SEEDS = DBT_PROJECT_DIR / "seeds"

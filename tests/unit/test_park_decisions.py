@@ -12,7 +12,6 @@ import json
 import duckdb
 import pytest
 from click.testing import CliRunner
-
 from greenpark.cli import main
 
 
@@ -114,3 +113,37 @@ def test_a_correction_is_a_new_row_and_the_original_stays(cli, workdir):
     assert [r["decision_id"] for r in listed] == [2]
     everything = json.loads(cli("list", "--all", "--json").output)
     assert [(r["decision_id"], r["corrected_by_decision_id"]) for r in everything] == [(1, 2), (2, None)]
+
+
+def test_the_bulletin_states_each_decision_of_the_year_with_reason_and_date():
+    import datetime as dt
+
+    import pandas as pd
+    from greenpark.publish.decision_notices import decisions_of_year
+
+    frame = pd.DataFrame([
+        dict(park_code="3302-03", decision_key="D000004", park_name="宁波杭州湾经济技术开发区", city_name="宁波市",
+             decision_type="revocation", decision_type_zh="撤销认定", decision_date=dt.date(2025, 3, 1), effective_year=2025,
+             batch_year=None, document_no="浙经信〔2025〕9号", outcome=None, reason_category="环境污染",
+             reason_text="发生突发环境污染事件", is_correction=False, is_initial_load=False),
+        dict(park_code="3301-01", decision_key="D000002", park_name="杭州经济技术开发区", city_name="杭州市",
+             decision_type="site_inspection", decision_type_zh="现场核查", decision_date=dt.date(2025, 2, 1), effective_year=2025,
+             batch_year=None, document_no=None, outcome="未发现问题", reason_category=None, reason_text=None,
+             is_correction=False, is_initial_load=False),
+        dict(park_code="3301-10", decision_key="initial-revocation-3301-10", park_name="某园区", city_name="杭州市",
+             decision_type="revocation", decision_type_zh="撤销认定", decision_date=None, effective_year=2025,
+             batch_year=None, document_no=None, outcome=None, reason_category=None, reason_text="初始名单未记录撤销原因与日期",
+             is_correction=False, is_initial_load=True),
+        dict(park_code="3301-02", decision_key="D000001", park_name="萧山经济技术开发区", city_name="杭州市",
+             decision_type="designation", decision_type_zh="认定", decision_date=dt.date(2024, 6, 1), effective_year=2024,
+             batch_year=2024, document_no="浙经信〔2024〕1号", outcome=None, reason_category=None, reason_text=None,
+             is_correction=False, is_initial_load=False),
+    ])
+    items = decisions_of_year(frame, 2025)
+    assert [i["park_code"] for i in items] == ["3301-10", "3301-01", "3302-03"]
+    assert items[2]["sentence_zh"] == "2025 年 3 月 1 日,以 浙经信〔2025〕9号 撤销认定。原因:环境污染:发生突发环境污染事件。"
+    assert items[2]["date_zh"] == "2025 年 3 月 1 日" and items[2]["reason_category"] == "环境污染"
+    assert items[0]["sentence_zh"].startswith("2025 年(初始名单,未记录具体日期)")
+    assert items[1]["sentence_zh"] == "2025 年 2 月 1 日现场核查,结论:未发现问题。"
+    assert [i["sentence_zh"] for i in decisions_of_year(frame, 2024)] == [
+        "2024 年 6 月 1 日,以 浙经信〔2024〕1号 认定为2024 年批次浙江省绿色低碳工业园区。"]

@@ -191,12 +191,11 @@ def check(decision: Decision, *, parks: set[str], state: ParkState, corrected: d
     d.findings_text = _clean(d.findings_text, "核查发现")
     d.inspectors = [name for name in (_clean(n, "核查人员姓名") for n in d.inspectors) if name]
 
-    if corrected is not None:
-        if corrected["park_code"] != d.park_code or corrected["decision_type"] != d.decision_type:
-            raise DecisionError(
-                f"第 {corrected['decision_id']} 条是园区 {corrected['park_code']} 的"
-                f"{DECISION_TYPES[corrected['decision_type']]}记录,更正记录须为同一园区、同一类型"
-            )
+    if corrected is not None and (corrected["park_code"] != d.park_code or corrected["decision_type"] != d.decision_type):
+        raise DecisionError(
+            f"第 {corrected['decision_id']} 条是园区 {corrected['park_code']} 的"
+            f"{DECISION_TYPES[corrected['decision_type']]}记录,更正记录须为同一园区、同一类型"
+        )
 
     if d.decision_type == "designation":
         d.batch_year = d.batch_year or d.decision_date.year

@@ -285,7 +285,7 @@ def revision_site_check(rule: Rule, parsed: ParsedSubmission, ctx: Context) -> l
         old_rec = in_force.loc[code]
         others = year_rows[(year_rows.park_code == code) & (year_rows.quarter != ctx.quarter)]
 
-        def annual(column: str, this_quarter: float) -> float:
+        def annual(column: str, this_quarter: float, others: pd.DataFrame = others) -> float:
             values = {int(q): v for q, v in zip(others.quarter, others[column])} | {ctx.quarter: this_quarter}
             if any(pd.isna(v) for v in values.values()):
                 return float("nan")

@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 
 from .. import contract
+from ..editions import thresholds_for_year
 from ..intake import normalize as nz
 from ..intake.workbook import ParsedSubmission
 from ..registry import city_names, load_parks
-from ..editions import thresholds_for_year
 from ..settings import Settings
 from . import cross_rules
 from .catalogue import Rule, catalogue_path, load_catalogue
