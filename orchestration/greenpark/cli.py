@@ -399,7 +399,7 @@ def _decision_options(func):
 def _record_decision(as_json: bool, date_text: str, recorded_by: str | None, **fields) -> None:
     import getpass
 
-    from .intake.warehouse import WarehouseBusyError, connect, exclusive_run
+    from .intake.warehouse import WarehouseBusyError, connect
     from .management.decisions import Decision, DecisionError, parse_date, record
     from .registry import load_parks
 
@@ -408,8 +408,9 @@ def _record_decision(as_json: bool, date_text: str, recorded_by: str | None, **f
         decision = Decision(decision_date=parse_date(date_text),
                             recorded_by=recorded_by or os.environ.get("GREENPARK_USER") or getpass.getuser(), **fields)
         parks = set(load_parks(settings).park_code)
-        # A whole pipeline run holds the warehouse (dbt opens the file itself): wait for it, then write.
-        with exclusive_run(settings.warehouse_path), connect(settings.warehouse_path) as con:
+        # One DuckDB writer at a time: connect waits (bounded, with backoff) while a run holds the
+        # file. Not exclusive_run: `greenpark watch` holds that for its whole session.
+        with connect(settings.warehouse_path) as con:
             row = record(con, decision, parks=parks, seed_csv=settings.dbt_project_dir / "seeds" / "park_designations.csv",
                          today=settings.today)
     except DecisionError as exc:

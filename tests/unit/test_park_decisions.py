@@ -147,3 +147,34 @@ def test_the_bulletin_states_each_decision_of_the_year_with_reason_and_date():
     assert items[1]["sentence_zh"] == "2025 年 2 月 1 日现场核查,结论:未发现问题。"
     assert [i["sentence_zh"] for i in decisions_of_year(frame, 2024)] == [
         "2024 年 6 月 1 日,以 浙经信〔2024〕1号 认定为2024 年批次浙江省绿色低碳工业园区。"]
+
+
+def test_a_decision_waits_for_another_writer_and_gives_up_cleanly(cli, workdir, monkeypatch):
+    """One DuckDB writer at a time: while another process holds the warehouse, the command waits
+    (connect's bounded retry) and then writes; past the configured wait it exits 3, writing nothing."""
+    import subprocess
+    import sys
+    import time
+
+    path = workdir / "data" / "warehouse.duckdb"
+    assert cli("review", "3301-01", "--date", "2025-02-01", "--outcome", "通过").exit_code == 0  # creates the file
+    holder = ("import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('held', flush=True); "
+              "time.sleep(float(sys.argv[2])); con.close()")
+
+    def hold(seconds: float) -> subprocess.Popen:
+        proc = subprocess.Popen([sys.executable, "-c", holder, str(path), str(seconds)], stdout=subprocess.PIPE, text=True)
+        assert proc.stdout.readline().strip() == "held"
+        return proc
+
+    proc = hold(1.5)
+    started = time.monotonic()
+    waited = cli("review", "3301-01", "--date", "2025-03-01", "--outcome", "通过")
+    assert waited.exit_code == 0 and time.monotonic() - started > 0.5, waited.output
+    proc.wait()
+
+    monkeypatch.setenv("GREENPARK_LOCK_WAIT_S", "0.3")
+    proc = hold(3)
+    busy = cli("review", "3301-01", "--date", "2025-04-01", "--outcome", "通过")
+    proc.wait()
+    assert busy.exit_code == 3 and "正被另一个进程占用" in busy.output
+    assert len(_rows(workdir)) == 2
