@@ -311,7 +311,7 @@ def revision_site_check(rule: Rule, parsed: ParsedSubmission, ctx: Context) -> l
                 _cell(rule, parsed, "park_quarter", row, moved, rec[moved], park_code=code,
                       period=f"{ctx.year}Q{ctx.quarter}", indicator=indicator, indicator_name=names.get(indicator, ""),
                       old=_sig(old), new=_sig(new), change_pct=f"{change:+.1f}%", limit=nz.format_number(limit),
-                      prev_value=nz.format_number(old_rec[moved]))
+                      prev_value=nz.format_number(old_rec[moved]), new_value=nz.format_number(rec[moved]))
             )
     return out
 
