@@ -24,18 +24,35 @@ evaluation as (
     select * from {{ ref('fct_park_evaluation') }}
 ),
 
-review_due as (
+reviews as (
+    -- 复查 recorded with `greenpark designations review`, latest per park-year
     select
         park_code,
-        year,
+        year(decision_date) as year,
+        arg_max(decision_date, decision_date) as review_date,
+        arg_max(outcome, decision_date) as review_outcome
+    from {{ ref('int_park_decisions') }}
+    where decision_type = 'review'
+    group by park_code, year(decision_date)
+),
+
+review_due as (
+    select
+        designated.park_code,
+        designated.year,
         'REVIEW_DUE' as flag_code,
         '复查到期' as flag_zh,
-        designation_batch_year || ' 年认定,' || year || ' 年满 ' || (year - designation_batch_year)
-            || ' 年(每 ' || {{ threshold_text('review_after_years', 'year') }} || ' 年一次),应开展复查' as reason_zh
+        designation_batch_year || ' 年认定,' || designated.year || ' 年满 ' || (designated.year - designation_batch_year)
+            || ' 年(每 ' || {{ threshold_text('review_after_years', 'designated.year') }} || ' 年一次),应开展复查'
+            || coalesce(';已于 ' || strftime(reviews.review_date, '%Y-%m-%d') || ' 复查,结论:' || reviews.review_outcome, '')
+            as reason_zh
     from designated
+    left join reviews
+        on reviews.park_code = designated.park_code
+        and reviews.year = designated.year
     -- every review cycle (3, 6, 9 … years after designation), not only the first
-    where year > designation_batch_year
-        and (year - designation_batch_year) % {{ threshold('review_after_years', 'year') }} = 0
+    where designated.year > designation_batch_year
+        and (designated.year - designation_batch_year) % {{ threshold('review_after_years', 'designated.year') }} = 0
 ),
 
 warning as (
