@@ -485,6 +485,32 @@ def designations_inspect(park_code, date_text, recorded_by, corrects, as_json, i
                      corrects_decision_id=corrects)
 
 
+@designations.command("demo")
+def designations_demo() -> None:
+    """记录示例决定(示例数据:每种决定类型各一例,含一条更正);已有任何记录时不写入。"""
+    import dataclasses
+    import datetime as dt
+
+    from .demo.decisions import DEMO_DECISIONS
+    from .intake.warehouse import connect
+    from .management.decisions import record
+    from .registry import load_parks
+
+    settings = get_settings()
+    parks = set(load_parks(settings).park_code)
+    seed_csv = settings.dbt_project_dir / "seeds" / "park_designations.csv"
+    with connect(settings.warehouse_path) as con:
+        if con.execute("SELECT count(*) FROM park_decisions").fetchone()[0]:
+            click.echo("已有动态管理决定记录,未写入示例决定。")
+            return
+        ids: list[int] = []
+        for template, corrects in DEMO_DECISIONS:
+            decision = dataclasses.replace(template, corrects_decision_id=None if corrects is None else ids[corrects])
+            fixed = dt.datetime.combine(decision.decision_date, dt.time(9))
+            ids.append(record(con, decision, parks=parks, seed_csv=seed_csv, today=decision.decision_date, now=fixed)["decision_id"])
+    click.echo(f"已记录 {len(ids)} 条示例决定(示例数据)。下一次 greenpark run 后在园区信息公告中公开。")
+
+
 @designations.command("list")
 @click.option("--park", "park_code", default=None, help="只列出该园区的记录。")
 @click.option("--all", "include_corrected", is_flag=True, help="也列出已被更正的记录。")

@@ -178,3 +178,14 @@ def test_a_decision_waits_for_another_writer_and_gives_up_cleanly(cli, workdir, 
     proc.wait()
     assert busy.exit_code == 3 and "正被另一个进程占用" in busy.output
     assert len(_rows(workdir)) == 2
+
+
+def test_demo_decisions_cover_every_type_once_and_only_once(cli, workdir):
+    first = cli("demo")
+    assert first.exit_code == 0 and "已记录 7 条示例决定" in first.output, first.output
+    rows = _rows(workdir)
+    assert {r[2] for r in rows} == {"designation", "review", "site_inspection", "revocation", "restoration"}
+    assert any(r[11] is not None for r in rows)  # a correction
+    assert all(r[12] == "示例数据" for r in rows)
+    again = cli("demo")
+    assert again.exit_code == 0 and "未写入" in again.output and _rows(workdir) == rows
