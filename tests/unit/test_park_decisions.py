@@ -141,12 +141,12 @@ def test_the_bulletin_states_each_decision_of_the_year_with_reason_and_date():
     ])
     items = decisions_of_year(frame, 2025)
     assert [i["park_code"] for i in items] == ["3301-10", "3301-01", "3302-03"]
-    assert items[2]["sentence_zh"] == "2025 年 3 月 1 日,以 浙经信〔2025〕9号 撤销认定。原因:环境污染:发生突发环境污染事件。"
+    assert items[2]["sentence_zh"] == "2025 年 3 月 1 日,以 浙经信〔2025〕9号 撤销认定(原因类别:环境污染)。原因:发生突发环境污染事件。"
     assert items[2]["date_zh"] == "2025 年 3 月 1 日" and items[2]["reason_category"] == "环境污染"
     assert items[0]["sentence_zh"].startswith("2025 年(初始名单,未记录具体日期)")
     assert items[1]["sentence_zh"] == "2025 年 2 月 1 日现场核查,结论:未发现问题。"
     assert [i["sentence_zh"] for i in decisions_of_year(frame, 2024)] == [
-        "2024 年 6 月 1 日,以 浙经信〔2024〕1号 认定为2024 年批次浙江省绿色低碳工业园区。"]
+        "2024 年 6 月 1 日,以 浙经信〔2024〕1号 认定为 2024 年批次浙江省绿色低碳工业园区。"]
 
 
 def test_a_decision_waits_for_another_writer_and_gives_up_cleanly(cli, workdir, monkeypatch):

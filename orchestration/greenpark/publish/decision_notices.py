@@ -34,11 +34,11 @@ def sentence_zh(d: dict) -> str:
     note = "" if _missing(d.get("reason_text")) else str(d["reason_text"])
     kind = d["decision_type"]
     if kind == "designation":
-        batch = "" if _missing(d.get("batch_year")) else f"{int(d['batch_year'])} 年批次"
+        batch = "" if _missing(d.get("batch_year")) else f" {int(d['batch_year'])} 年批次"
         text = f"{when},{doc}认定为{batch}浙江省绿色低碳工业园区。"
     elif kind == "revocation":
-        category = "" if _missing(d.get("reason_category")) else f"{d['reason_category']}:"
-        text = f"{when},{doc}撤销认定。原因:{category}{note or '未记录'}。"
+        category = "" if _missing(d.get("reason_category")) else f"(原因类别:{d['reason_category']})"
+        text = f"{when},{doc}撤销认定{category}。原因:{note or '未记录'}。"
     elif kind == "restoration":
         text = f"{when},{doc}恢复认定。依据:{note or '未记录'}。"
     elif kind == "review":
