@@ -1,12 +1,16 @@
 -- 达标, recomputed from what the mart is built from rather than from its own columns: the
--- indicator scores (fct_park_indicators), the threshold seed read directly, the park level
+-- indicator scores (fct_park_indicators), the threshold and edition seeds read directly (the
+-- threshold of the 评价导则 edition in force for each year), the park level
 -- (dim_park), the quarters accepted and the incidents over three years (int_park_year_facts) and
 -- the clean-production indicator HG06. A wrong total, a wrong 必要条件 or a wrong comparison in
 -- fct_park_evaluation shows up here as a row.
 with min_score as (
-    select value
-    from {{ ref('evaluation_thresholds') }}
-    where threshold_id = 'compliant_min_score'
+    select y.year, t.value
+    from (select distinct year from {{ ref('int_park_year_facts') }}) as y
+    inner join {{ ref('evaluation_editions') }} as ed
+        on y.year >= ed.valid_from_year and (ed.valid_to_year is null or y.year <= ed.valid_to_year)
+    inner join {{ ref('evaluation_thresholds') }} as t
+        on t.edition_id = ed.edition_id and t.threshold_id = 'compliant_min_score'
 ),
 
 facts as (
@@ -29,7 +33,7 @@ expected as (
         f.park_code,
         f.year,
         s.total,
-        s.total >= (select value from min_score)
+        s.total >= (select m.value from min_score as m where m.year = f.year)
         and coalesce((select p.level from {{ ref('dim_park') }} as p where p.park_code = f.park_code)
             in ('省级', '国家级'), false)
         and f.major_accidents_count is not null
@@ -51,4 +55,4 @@ from {{ ref('fct_park_evaluation') }} as e
 full outer join expected as x using (park_code, year)
 where e.is_compliant is distinct from x.is_compliant
     -- a total within rounding of the threshold may fall either way (sums in another order)
-    and coalesce(abs(x.total - (select value from min_score)) > 1e-9, true)
+    and coalesce(abs(x.total - (select m.value from min_score as m where m.year = x.year)) > 1e-9, true)

@@ -43,7 +43,8 @@ def main() -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出生成清单。")
 def demo(size: str, years: tuple[int, ...], seed: int, no_errors: bool, resubmit: bool, as_json: bool) -> None:
     """生成示例数据(示例数据):各市季度报送工作簿放入各市报送目录。"""
-    from .demo.generator import generate, resubmit as resubmit_demo
+    from .demo.generator import generate
+    from .demo.generator import resubmit as resubmit_demo
 
     settings = get_settings()
     started = time.perf_counter()
@@ -401,6 +402,179 @@ def ui(port: int) -> None:
     beside = Path(sys.executable).parent / "dagster"
     dagster = str(beside) if beside.exists() else "dagster"
     os.execvp(dagster, [dagster, "dev", "-m", "greenpark.definitions", "-p", str(port)])
+
+
+# ---- 动态管理 decisions (greenpark designations …) ------------------------------------------
+
+EXIT_REFUSED = 1  # the decision was refused (message says why); 2 = wrong usage (click), 3 = warehouse busy
+
+
+@main.group()
+def designations() -> None:
+    """动态管理决定:认定、复查、现场核查、撤销认定、恢复认定(只追加记录,更正用 --corrects)。
+
+    每条记录写入数据仓库 park_decisions 表,记下记录人和记录时间;下一次 greenpark run
+    把它们带入数据集市和园区信息公告(公开:类型、日期、文号、结论、原因;不公开核查人员姓名、
+    核查发现和记录人)。
+    """
+
+
+def _decision_options(func):
+    for option in reversed([
+        click.argument("park_code"),
+        click.option("--date", "date_text", required=True, help="决定(或核查)日期,YYYY-MM-DD。"),
+        click.option("--by", "recorded_by", default=None,
+                     help="记录人(默认取环境变量 GREENPARK_USER,否则为系统用户名)。"),
+        click.option("--corrects", "corrects", type=int, default=None,
+                     help="更正第 N 条记录:新记录取代它,原记录保留在历史中。"),
+        click.option("--json", "as_json", is_flag=True, help="以 JSON 输出写入的记录。"),
+    ]):
+        func = option(func)
+    return func
+
+
+def _record_decision(as_json: bool, date_text: str, recorded_by: str | None, **fields) -> None:
+    import getpass
+
+    from .intake.warehouse import WarehouseBusyError, connect
+    from .management.decisions import Decision, DecisionError, parse_date, record
+    from .registry import load_parks
+
+    settings = get_settings()
+    try:
+        decision = Decision(decision_date=parse_date(date_text),
+                            recorded_by=recorded_by or os.environ.get("GREENPARK_USER") or getpass.getuser(), **fields)
+        parks = set(load_parks(settings).park_code)
+        # One DuckDB writer at a time: connect waits (bounded, with backoff) while a run holds the
+        # file. Not exclusive_run: `greenpark watch` holds that for its whole session.
+        with connect(settings.warehouse_path) as con:
+            row = record(con, decision, parks=parks, seed_csv=settings.dbt_project_dir / "seeds" / "park_designations.csv",
+                         today=settings.today)
+    except DecisionError as exc:
+        click.echo(f"未记录:{exc}", err=True)
+        sys.exit(EXIT_REFUSED)
+    except WarehouseBusyError as exc:
+        click.echo(f"未记录:{exc}", err=True)
+        sys.exit(EXIT_FAILURE)
+    if as_json:
+        _echo_json(row)
+    else:
+        from .management.decisions import DECISION_TYPES
+
+        corrects = f"(更正第 {row['corrects_decision_id']} 条)" if row["corrects_decision_id"] else ""
+        click.echo(f"已记录第 {row['decision_id']} 条:{row['park_code']} {DECISION_TYPES[row['decision_type']]}"
+                   f" {row['decision_date']}{corrects}。下一次 greenpark run 后在园区信息公告中公开。")
+
+
+@designations.command("add")
+@_decision_options
+@click.option("--batch", "batch_year", type=int, default=None, help="认定批次年份(默认为决定日期的年份)。")
+@click.option("--doc", "document_no", required=True, help="认定文件文号。")
+def designations_add(park_code, date_text, recorded_by, corrects, as_json, batch_year, document_no) -> None:
+    """记录园区被认定为绿色低碳工业园区(批次、日期、文号)。"""
+    _record_decision(as_json, date_text, recorded_by, park_code=park_code, decision_type="designation",
+                     batch_year=batch_year, document_no=document_no, corrects_decision_id=corrects)
+
+
+@designations.command("revoke")
+@_decision_options
+@click.option("--reason-category", required=True, help="撤销原因类别:弄虚作假 / 瞒报事故 / 环境污染 / 复查不合格 / 其他。")
+@click.option("--reason", "reason_text", required=True, help="撤销原因说明(将公开)。")
+@click.option("--doc", "document_no", required=True, help="撤销文件文号。")
+def designations_revoke(park_code, date_text, recorded_by, corrects, as_json, reason_category, reason_text, document_no) -> None:
+    """记录撤销认定,含原因类别和原因说明(公开)。"""
+    _record_decision(as_json, date_text, recorded_by, park_code=park_code, decision_type="revocation",
+                     reason_category=reason_category, reason_text=reason_text, document_no=document_no,
+                     corrects_decision_id=corrects)
+
+
+@designations.command("restore")
+@_decision_options
+@click.option("--reason", "reason_text", required=True, help="恢复认定的依据(将公开)。")
+@click.option("--doc", "document_no", required=True, help="恢复认定文件文号。")
+def designations_restore(park_code, date_text, recorded_by, corrects, as_json, reason_text, document_no) -> None:
+    """记录恢复被撤销的认定。"""
+    _record_decision(as_json, date_text, recorded_by, park_code=park_code, decision_type="restoration",
+                     reason_text=reason_text, document_no=document_no, corrects_decision_id=corrects)
+
+
+@designations.command("review")
+@_decision_options
+@click.option("--outcome", required=True, help="复查结论:通过 / 限期整改 / 不通过。")
+@click.option("--note", "reason_text", default=None, help="复查说明(将公开)。")
+@click.option("--doc", "document_no", default=None, help="复查结果文件文号。")
+def designations_review(park_code, date_text, recorded_by, corrects, as_json, outcome, reason_text, document_no) -> None:
+    """记录复查结果。复查不通过并撤销认定时,另用 revoke(原因类别:复查不合格)。"""
+    _record_decision(as_json, date_text, recorded_by, park_code=park_code, decision_type="review",
+                     outcome=outcome, reason_text=reason_text, document_no=document_no, corrects_decision_id=corrects)
+
+
+@designations.command("inspect")
+@_decision_options
+@click.option("--inspector", "inspectors", multiple=True, required=True, help="核查人员姓名,可重复(不公开)。")
+@click.option("--findings", "findings_text", required=True, help="核查发现(不公开)。")
+@click.option("--outcome", required=True, help="核查结论:未发现问题 / 责令整改 / 建议撤销认定(公开)。")
+@click.option("--note", "reason_text", default=None, help="公开的核查说明。")
+def designations_inspect(park_code, date_text, recorded_by, corrects, as_json, inspectors, findings_text, outcome, reason_text) -> None:
+    """记录一次现场核查:日期、核查人员、核查发现和结论。"""
+    _record_decision(as_json, date_text, recorded_by, park_code=park_code, decision_type="site_inspection",
+                     inspectors=list(inspectors), findings_text=findings_text, outcome=outcome, reason_text=reason_text,
+                     corrects_decision_id=corrects)
+
+
+@designations.command("demo")
+def designations_demo() -> None:
+    """记录示例决定(示例数据:每种决定类型各一例,含一条更正);已有任何记录时不写入。"""
+    import dataclasses
+    import datetime as dt
+
+    from .demo.decisions import DEMO_DECISIONS
+    from .intake.warehouse import connect
+    from .management.decisions import record
+    from .registry import load_parks
+
+    settings = get_settings()
+    parks = set(load_parks(settings).park_code)
+    seed_csv = settings.dbt_project_dir / "seeds" / "park_designations.csv"
+    with connect(settings.warehouse_path) as con:
+        if con.execute("SELECT count(*) FROM park_decisions").fetchone()[0]:
+            click.echo("已有动态管理决定记录,未写入示例决定。")
+            return
+        ids: list[int] = []
+        for template, corrects in DEMO_DECISIONS:
+            decision = dataclasses.replace(template, corrects_decision_id=None if corrects is None else ids[corrects])
+            fixed = dt.datetime.combine(decision.decision_date, dt.time(9))
+            ids.append(record(con, decision, parks=parks, seed_csv=seed_csv, today=decision.decision_date, now=fixed)["decision_id"])
+    click.echo(f"已记录 {len(ids)} 条示例决定(示例数据)。下一次 greenpark run 后在园区信息公告中公开。")
+
+
+@designations.command("list")
+@click.option("--park", "park_code", default=None, help="只列出该园区的记录。")
+@click.option("--all", "include_corrected", is_flag=True, help="也列出已被更正的记录。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出(含内部字段:核查人员、核查发现、记录人)。")
+def designations_list(park_code: str | None, include_corrected: bool, as_json: bool) -> None:
+    """列出已记录的动态管理决定(初始名单 park_designations 不在其中)。"""
+    from .intake.warehouse import connect
+    from .management.decisions import as_records, listing
+
+    settings = get_settings()
+    if not settings.warehouse_path.exists():
+        raise click.ClickException("还没有数据仓库:请先运行 greenpark run 或记录一条决定。")
+    with connect(settings.warehouse_path, read_only=True) as con:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if "park_decisions" not in tables:
+            rows = None
+        else:
+            rows = listing(con, park_code=park_code, include_corrected=include_corrected)
+    if as_json:
+        _echo_json([] if rows is None else as_records(rows))
+    elif rows is None or rows.empty:
+        click.echo("没有已记录的动态管理决定。")
+    else:
+        shown = rows[["decision_id", "park_code", "decision_type_zh", "decision_date", "document_no", "outcome",
+                      "reason_category", "reason_text", "corrects_decision_id", "corrected_by_decision_id",
+                      "recorded_by", "recorded_at"]]
+        click.echo(shown.to_string(index=False))
 
 
 if __name__ == "__main__":

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-
 from greenpark.contract import PARK_QUARTER, SHEETS, raw_table_ddl
+from greenpark.management.decisions import PARK_DECISIONS_DDL
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 YEAR = 2025
@@ -228,6 +228,7 @@ def build_fixture(warehouse: Path) -> Fixture:
     try:
         con.execute(VERSIONS_DDL)
         con.execute(REGISTRY_GENERATED_DDL)
+        con.execute(PARK_DECISIONS_DDL)  # no decision recorded: the seed is the whole history
         con.execute("INSERT INTO raw_park_registry_generated VALUES "
                     "('3399-51', '示例园区51', '330100', '杭州市', '省级', '经济开发区')")
         for sheet in SHEETS:

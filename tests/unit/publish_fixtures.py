@@ -27,13 +27,17 @@ SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
         ("park_code", "VARCHAR"), ("park_name", "VARCHAR"), ("city_code", "VARCHAR"), ("city_name", "VARCHAR"),
         ("level", "VARCHAR"), ("park_type", "VARCHAR"), ("is_generated", "BOOLEAN"),
         ("designation_batch_year", "INTEGER"), ("revoked_year", "INTEGER"), ("designation_status", "VARCHAR"),
+        ("designation_date", "DATE"), ("designation_document_no", "VARCHAR"), ("revocation_date", "DATE"),
+        ("revocation_document_no", "VARCHAR"), ("revocation_reason_category", "VARCHAR"),
+        ("revocation_reason_text", "VARCHAR"),
     ),
     "dim_indicator": (
         ("indicator_id", "VARCHAR"), ("indicator_name", "VARCHAR"), ("dimension_code", "VARCHAR"),
         ("dimension_name", "VARCHAR"), ("dimension_max_points", "DOUBLE"), ("unit", "VARCHAR"),
         ("formula_text", "VARCHAR"), ("direction", "VARCHAR"), ("baseline", "DOUBLE"), ("leading", "DOUBLE"),
         ("weight", "DOUBLE"), ("is_boolean", "BOOLEAN"), ("wide_column", "VARCHAR"), ("sort_order", "INTEGER"),
-        ("source", "VARCHAR"),
+        ("source", "VARCHAR"), ("edition_id", "VARCHAR"), ("edition_name", "VARCHAR"), ("valid_from_year", "INTEGER"),
+        ("valid_to_year", "INTEGER"), ("is_example", "BOOLEAN"),
     ),
     "dimensions": (
         ("dimension_code", "VARCHAR"), ("dimension_name", "VARCHAR"), ("max_points", "DOUBLE"), ("source", "VARCHAR"),
@@ -42,7 +46,7 @@ SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
         ("park_code", "VARCHAR"), ("year", "INTEGER"), ("indicator_id", "VARCHAR"), ("dimension_code", "VARCHAR"),
         ("value", "DOUBLE"), ("unit", "VARCHAR"), ("score_points", "DOUBLE"), ("weight", "DOUBLE"),
         ("baseline", "DOUBLE"), ("leading", "DOUBLE"), ("is_missing", "BOOLEAN"), ("missing_note_zh", "VARCHAR"),
-        ("peer_median_value", "DOUBLE"), ("source_version_ids", "VARCHAR"),
+        ("peer_median_value", "DOUBLE"), ("source_version_ids", "VARCHAR"), ("edition_id", "VARCHAR"),
     ),
     "fct_park_evaluation": (
         ("park_code", "VARCHAR"), ("year", "INTEGER"), ("city_code", "VARCHAR"), ("score_eg", "DOUBLE"),
@@ -51,6 +55,7 @@ SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
         ("b3_four_quarters", "BOOLEAN"), ("b4_clean_production", "BOOLEAN"), ("necessary_conditions_met", "BOOLEAN"),
         ("failed_conditions_zh", "VARCHAR"), ("is_compliant", "BOOLEAN"), ("rank_in_city", "BIGINT"),
         ("rank_in_province", "BIGINT"), ("quarters_accepted", "BIGINT"), ("source_version_ids", "VARCHAR"),
+        ("edition_id", "VARCHAR"),
     ),
     "fct_park_quarter": (
         ("park_code", "VARCHAR"), ("year", "INTEGER"), ("quarter", "INTEGER"), ("city_code", "VARCHAR"),
@@ -163,7 +168,7 @@ SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
         ("year", "INTEGER"), ("tco2_per_mwh", "DOUBLE"), ("source", "VARCHAR"),
     ),
     "evaluation_thresholds": (
-        ("threshold_id", "VARCHAR"), ("value", "DOUBLE"), ("unit", "VARCHAR"), ("description_zh", "VARCHAR"),
+        ("edition_id", "VARCHAR"), ("threshold_id", "VARCHAR"), ("value", "DOUBLE"), ("unit", "VARCHAR"), ("description_zh", "VARCHAR"),
         ("source", "VARCHAR"),
     ),
     "disclosure_rules": (
@@ -485,7 +490,8 @@ def build_fixture_warehouse(path: Path) -> Path:
                 "valid_from_year", "valid_to_year"]).astype({"valid_to_year": "Int64"}),
             "grid_emission_factors": pd.DataFrame(GRID_FACTORS, columns=["year", "tco2_per_mwh", "source"]),
             # The real seed: the rules the site states are the ones the dbt project ships.
-            "evaluation_thresholds": pd.read_csv(REPO_ROOT / "dbt_project" / "seeds" / "evaluation_thresholds.csv"),
+            "evaluation_thresholds": pd.read_csv(REPO_ROOT / "dbt_project" / "seeds" / "evaluation_thresholds.csv",
+                                                 dtype={"edition_id": str}),
             "disclosure_rules": pd.read_csv(REPO_ROOT / "dbt_project" / "seeds" / "disclosure_rules.csv", dtype=str),
             "dimensions": pd.DataFrame(DIMENSIONS, columns=["dimension_code", "dimension_name", "max_points"]).assign(
                 source="示例"),

@@ -6,6 +6,7 @@ One build per module (about 10 s); every test reads the marts it produced.
 from __future__ import annotations
 
 import csv
+import json
 import math
 import shutil
 import statistics
@@ -14,7 +15,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from dbt_fixtures import DBT_PROJECT_DIR, YEAR, Fixture, build_fixture, run_dbt
 
 SEEDS = DBT_PROJECT_DIR / "seeds"
@@ -59,9 +59,25 @@ def _seed(name: str) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-def _thresholds() -> dict[str, float]:
-    """The rules' numbers as the seed evaluation_thresholds sets them (the marts read the same rows)."""
-    return {r["threshold_id"]: float(r["value"]) for r in _seed("evaluation_thresholds")}
+def _edition(year: int, editions: list[dict] | None = None) -> str:
+    """The 评价导则 edition in force for `year` (exactly one must cover it)."""
+    hits = [r["edition_id"] for r in editions or _seed("evaluation_editions")
+            if int(r["valid_from_year"]) <= year and (not r["valid_to_year"] or year <= int(r["valid_to_year"]))]
+    assert len(hits) == 1, (year, hits)
+    return hits[0]
+
+
+def _thresholds(year: int = YEAR) -> dict[str, float]:
+    """The rules' numbers as the seed evaluation_thresholds sets them for the edition in force
+    that year (the marts read the same rows)."""
+    edition = _edition(year)
+    return {r["threshold_id"]: float(r["value"]) for r in _seed("evaluation_thresholds") if r["edition_id"] == edition}
+
+
+def _catalogue(year: int = YEAR, rows: list[dict] | None = None, editions: list[dict] | None = None) -> dict[str, dict]:
+    """indicator_id -> catalogue row of the edition in force that year."""
+    edition = _edition(year, editions)
+    return {r["indicator_id"]: r for r in rows or _seed("indicator_catalogue") if r["edition_id"] == edition}
 
 
 def _close(actual, expected) -> bool:
@@ -162,8 +178,8 @@ def _score(value, ind: dict) -> float:
     return weight * max(0.0, min(1.0, (value - baseline) / (leading - baseline)))
 
 
-def _expected_evaluation(fx: Fixture, t: dict[str, float] | None = None) -> tuple[dict, dict]:
-    catalogue = {r["indicator_id"]: r for r in _seed("indicator_catalogue")}
+def _expected_evaluation(fx: Fixture, t: dict[str, float] | None = None, catalogue: dict[str, dict] | None = None) -> tuple[dict, dict]:
+    catalogue = catalogue or _catalogue(YEAR)
     levels = {r["park_code"]: r["level"] for r in _seed("park_registry")}
     indicators, evaluation = {}, {}
     for code, p in _park_years(fx).items():
@@ -418,3 +434,140 @@ def test_every_rule_reads_its_number_from_the_threshold_seed(built, tmp_path):
     scored = {r["uscc"] for r in _query(copy, "SELECT uscc FROM fct_enterprise_mujun")}
     assert scored == set(expected)
     _check_mujun_public(fx, copy, expected, t)
+
+
+def _snapshot(warehouse: Path, table: str) -> list[tuple]:
+    # dim_indicator states its edition's validity, which a new edition closes: all else must stay.
+    exclude = " EXCLUDE (valid_to_year)" if table == "dim_indicator" else ""
+    con = duckdb.connect(str(warehouse))
+    try:
+        return con.execute(f"SELECT *{exclude} FROM {table} ORDER BY ALL").fetchall()
+    finally:
+        con.close()
+
+
+def test_a_new_edition_rescores_its_own_years_only(built, tmp_path):
+    """Add an edition of the 评价导则 for future years: no published score moves by a single bit.
+    Then make an edition start in the fixture's year: that year is rescored, and exactly as the
+    independent recomputation with the new edition's numbers says."""
+    fx, warehouse = built
+    published = ("fct_park_indicators", "fct_park_evaluation", "dim_indicator", "fct_dynamic_management",
+                 "fct_park_mujun_public")
+    copy = tmp_path / "warehouse.duckdb"
+    _query(warehouse, "CHECKPOINT")
+    shutil.copy(warehouse, copy)
+    before = {t: _snapshot(copy, t) for t in published}
+    assert len(before["fct_park_indicators"]) == 35 * 3
+    assert {r["edition_id"] for r in _query(copy, "SELECT edition_id FROM fct_park_evaluation")} == {_edition(YEAR)}
+
+    def add_edition(edition_id: str, start: int, end: int | None, closes: str, weight_factor: float) -> list[dict]:
+        """The current catalogue with every weight scaled and baselines shifted, as a new edition."""
+        current = _catalogue(start - 1 if start > YEAR else YEAR)
+        rows = [dict(r, edition_id=edition_id, weight=str(float(r["weight"]) * weight_factor),
+                     baseline=r["baseline"] and str(float(r["baseline"]) * 0.9)) for r in current.values()]
+        con = duckdb.connect(str(copy))
+        try:
+            con.execute("UPDATE evaluation_editions SET valid_to_year = ? WHERE edition_id = ?", [start - 1, closes])
+            con.execute("INSERT INTO evaluation_editions (edition_id, edition_name, valid_from_year, valid_to_year, is_example, changes_zh, source) "
+                        "VALUES (?, ?, ?, ?, true, '测试', '测试')", [edition_id, f"测试版 {edition_id}", start, end])
+            columns = [c[0] for c in con.execute("DESCRIBE indicator_catalogue").fetchall()]
+            quoted = ", ".join(f'"{c}"' for c in columns)
+            con.executemany(f"INSERT INTO indicator_catalogue ({quoted}) VALUES ({', '.join('?' for _ in columns)})",
+                            [[r[c] or None for c in columns] for r in rows])
+            con.execute("INSERT INTO evaluation_thresholds SELECT ?, threshold_id, value * 0.5, unit, description_zh, source "
+                        "FROM evaluation_thresholds WHERE edition_id = ?", [edition_id, closes])
+        finally:
+            con.close()
+        return rows
+
+    add_edition("2030", 2030, None, closes=_edition(YEAR), weight_factor=0.5)
+    assert run_dbt(tmp_path, copy, "run").success
+    after = {t: _snapshot(copy, t) for t in published}
+    for table in published:
+        assert after[table] == before[table], f"{table} changed when an edition for 2030 was added"
+
+    # An edition in force from the fixture's own year does rescore it.
+    rows = add_edition(f"{YEAR}", YEAR, 2029, closes=_edition(YEAR - 1), weight_factor=0.8)
+    assert run_dbt(tmp_path, copy, "run").success
+    indicators, evaluation = _expected_evaluation(fx, {"compliant_min_score": _thresholds()["compliant_min_score"] * 0.5},
+                                                  catalogue={r["indicator_id"]: r for r in rows})
+    got = {r["park_code"]: r for r in _query(copy, "SELECT * FROM fct_park_evaluation")}
+    assert {r["edition_id"] for r in got.values()} == {f"{YEAR}"}
+    for code, expected in evaluation.items():
+        assert _close(got[code]["total_score"], expected["total_score"]), code
+        assert got[code]["is_compliant"] == expected["is_compliant"], code
+    assert _snapshot(copy, "fct_park_evaluation") != before["fct_park_evaluation"]
+    for r in _query(copy, "SELECT * FROM fct_park_indicators"):
+        assert _close(r["score_points"], indicators[r["park_code"]][r["indicator_id"]][1]), r
+
+
+def test_recorded_decisions_feed_the_marts_and_only_their_public_part_is_published(built, tmp_path):
+    """Decisions recorded with the intake's API on top of the seed: corrections win, a revocation
+    ends the designation from its year (no more 预警 / 建议撤销), a restoration resumes it, a
+    corrected batch year moves the review cycle; inspectors and findings stay internal."""
+    import datetime as dt
+
+    from greenpark.management.decisions import PARK_DECISIONS_DDL, Decision, record
+    from greenpark.publish.marts import PUBLIC_TABLES
+
+    _, warehouse = built
+    copy = tmp_path / "warehouse.duckdb"
+    _query(warehouse, "CHECKPOINT")
+    shutil.copy(warehouse, copy)
+    before = _query(copy, "SELECT park_code, flag_code, reason_zh FROM fct_dynamic_management")
+    assert {"REVOCATION_SUGGESTED", "WARNING"} <= {f["flag_code"] for f in before if f["park_code"] == "3302-03"}
+
+    parks = {r["park_code"] for r in _seed("park_registry")}
+    seed_csv = SEEDS / "park_designations.csv"
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute(PARK_DECISIONS_DDL)
+
+        def rec(**kw) -> dict:
+            return record(con, Decision(recorded_by="数据组甲", **kw), parks=parks, seed_csv=seed_csv,
+                          today=dt.date(YEAR, 12, 31), now=dt.datetime(YEAR, 12, 31, 9))
+
+        first = rec(park_code="3301-02", decision_type="designation", decision_date=dt.date(2022, 6, 1),
+                    batch_year=2022, document_no="浙经信〔2022〕1号")
+        rec(park_code="3301-02", decision_type="designation", decision_date=dt.date(2019, 6, 1), batch_year=2019,
+            document_no="浙经信〔2019〕7号", corrects_decision_id=first["decision_id"])
+        rec(park_code="3302-03", decision_type="site_inspection", decision_date=dt.date(YEAR, 2, 1),
+            inspectors=["李核查"], findings_text="污水站台账缺失机密细节", outcome="建议撤销认定")
+        rec(park_code="3302-03", decision_type="revocation", decision_date=dt.date(YEAR, 3, 1),
+            document_no="浙经信〔2025〕9号", reason_category="环境污染", reason_text="发生突发环境污染事件")
+        rec(park_code="3301-01", decision_type="revocation", decision_date=dt.date(2024, 3, 1),
+            document_no="浙经信〔2024〕5号", reason_category="瞒报事故", reason_text="瞒报一般安全事故")
+        rec(park_code="3301-01", decision_type="restoration", decision_date=dt.date(YEAR, 1, 15),
+            document_no="浙经信〔2025〕2号", reason_text="经复核,事故已如实补报并整改")
+    finally:
+        con.close()
+    assert run_dbt(tmp_path, copy, "run").success
+
+    dim = {r["park_code"]: r for r in _query(copy, "SELECT * FROM dim_park")}
+    assert (dim["3301-02"]["designation_batch_year"], dim["3301-02"]["designation_document_no"]) == (2019, "浙经信〔2019〕7号")
+    assert dim["3302-03"]["designation_status"] == "已撤销" and dim["3302-03"]["revoked_year"] == YEAR
+    assert (dim["3302-03"]["revocation_reason_category"], dim["3302-03"]["revocation_date"]) == ("环境污染", dt.date(YEAR, 3, 1))
+    assert dim["3301-01"]["designation_status"] == "已认定" and dim["3301-01"]["revoked_year"] is None
+    assert dim["3301-10"]["revoked_year"] == 2024  # the seed's initial load still stands
+
+    flags = _query(copy, "SELECT park_code, flag_code, reason_zh FROM fct_dynamic_management")
+    assert not [f for f in flags if f["park_code"] == "3302-03" and f["flag_code"] != "SITE_CHECK_SUGGESTED"]
+    assert {(f["flag_code"], f["reason_zh"]) for f in flags if f["park_code"] == "3301-02"} >= {
+        ("REVIEW_DUE", "2019 年认定,2025 年满 6 年(每 3 年一次),应开展复查")}
+    # restored in 2025: designated that year again, flagged as before
+    assert sorted(f["flag_code"] for f in flags if f["park_code"] == "3301-01") == \
+        sorted(f["flag_code"] for f in before if f["park_code"] == "3301-01")
+
+    public = {(r["park_code"], r["decision_type"]): r for r in _query(copy, "SELECT * FROM fct_park_decisions")}
+    revocation = public[("3302-03", "revocation")]
+    assert (revocation["decision_date"], revocation["document_no"], revocation["reason_category"], revocation["reason_text"]) == \
+        (dt.date(YEAR, 3, 1), "浙经信〔2025〕9号", "环境污染", "发生突发环境污染事件")
+    assert public[("3302-03", "site_inspection")]["outcome"] == "建议撤销认定"
+    assert public[("3301-02", "designation")]["batch_year"] == 2019 and public[("3301-02", "designation")]["is_correction"]
+    assert public[("3301-01", "designation")]["is_initial_load"]  # the seed's row, no recorded designation
+    assert ("3301-10", "revocation") in public
+    # Nothing internal reaches a public table: inspectors, findings, who recorded.
+    for table in [*PUBLIC_TABLES, "fct_park_decisions"]:
+        text = json.dumps(_query(copy, f"SELECT * FROM {table}"), ensure_ascii=False, default=str)
+        for secret in ("李核查", "污水站台账缺失机密细节", "数据组甲"):
+            assert secret not in text, (table, secret)

@@ -92,6 +92,9 @@ def test_load_history_reads_in_force_earlier_quarters():
     h = load_history(con, "330100", 2025, 3)
     assert sorted(set(zip(h.year, h.quarter))) == [(2025, 1), (2025, 2)]
     assert set(h[h.quarter == 1].value_added) == {1002.0}  # only the version in force
+    # A Q1 file: the quarter before (2024Q4) and the year's accepted quarters, its own included
+    # (a resubmission is compared with the version in force, rule revision.site_check).
     q1 = load_history(con, "330100", 2025, 1)
-    assert sorted(set(zip(q1.year, q1.quarter))) == [(2024, 4)]
+    assert sorted(set(zip(q1.year, q1.quarter))) == [(2024, 4), (2025, 1), (2025, 2)]
+    assert set(q1[q1.quarter == 1].value_added) == {1002.0}
     assert load_history(con, "330200", 2025, 3).empty

@@ -1,27 +1,42 @@
--- The indicator catalogue (示例 baselines, leading values and weights) with its dimension.
-with catalogue as (
-    select * from {{ ref('indicator_catalogue') }}
+-- The indicator catalogue of the current edition of the 评价导则 (示例): one row per indicator,
+-- as the site has always read it. "Current" is the edition in force for the latest year with
+-- data (the latest edition before any data), so an edition announced for future years changes
+-- nothing the site shows for published years. Every edition: dim_indicator_edition.
+with editions as (
+    select * from {{ ref('dim_indicator_edition') }}
 ),
 
-dimensions as (
-    select * from {{ ref('dimensions') }}
+latest_year as (
+    select max(year) as year from {{ ref('int_park_year_facts') }} where version_set_id = 'current'
+),
+
+current_edition as (
+    select arg_max(edition_id, valid_from_year) as edition_id
+    from {{ ref('evaluation_editions') }}
+    cross join latest_year
+    where valid_from_year <= coalesce(latest_year.year, 9999)
 )
 
 select
-    catalogue.indicator_id,
-    catalogue.indicator_name,
-    catalogue.dimension_code,
-    dimensions.dimension_name,
-    dimensions.max_points as dimension_max_points,
-    catalogue.unit,
-    catalogue.formula_text,
-    catalogue.direction,
-    catalogue.baseline,
-    catalogue."leading",
-    catalogue.weight,
-    catalogue.is_boolean,
-    catalogue.wide_column,
-    catalogue.sort_order,
-    catalogue.source
-from catalogue
-left join dimensions using (dimension_code)
+    editions.indicator_id,
+    editions.indicator_name,
+    editions.dimension_code,
+    editions.dimension_name,
+    editions.dimension_max_points,
+    editions.unit,
+    editions.formula_text,
+    editions.direction,
+    editions.baseline,
+    editions."leading",
+    editions.weight,
+    editions.is_boolean,
+    editions.wide_column,
+    editions.sort_order,
+    editions.source,
+    editions.edition_id,
+    editions.edition_name,
+    editions.valid_from_year,
+    editions.valid_to_year,
+    editions.is_example
+from editions
+inner join current_edition using (edition_id)

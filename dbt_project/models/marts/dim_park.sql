@@ -1,5 +1,6 @@
 -- Every park: the real registry seed plus parks the demo generator adds for benchmark sizes,
--- with its green-park designation (示例 seed).
+-- with its green-park designation as the 动态管理 decisions leave it today (the seed
+-- park_designations as initial load, then the recorded decisions; the latest decision wins).
 with registry as (
     select park_code, park_name, city_code, city_name, level, park_type, false as is_generated
     from {{ ref('park_registry') }}
@@ -8,8 +9,35 @@ with registry as (
     from {{ source('intake', 'raw_park_registry_generated') }}
 ),
 
-designations as (
-    select park_code, batch_year, revoked_year from {{ ref('park_designations') }}
+latest_spell as (
+    select * from {{ ref('int_park_designation_spells') }} where is_latest
+),
+
+decisions as (
+    select * from {{ ref('int_park_decisions') }}
+),
+
+designation_record as (
+    select
+        park_code,
+        arg_max(decision_date, coalesce(decision_date, date '1900-01-01')) as designation_date,
+        arg_max(document_no, coalesce(decision_date, date '1900-01-01')) as designation_document_no
+    from decisions
+    where decision_type = 'designation'
+    group by park_code
+),
+
+revocation_record as (
+    select
+        park_code,
+        effective_year,
+        arg_max(decision_date, coalesce(decision_date, date '1900-01-01')) as revocation_date,
+        arg_max(document_no, coalesce(decision_date, date '1900-01-01')) as revocation_document_no,
+        arg_max(reason_category, coalesce(decision_date, date '1900-01-01')) as revocation_reason_category,
+        arg_max(reason_text, coalesce(decision_date, date '1900-01-01')) as revocation_reason_text
+    from decisions
+    where decision_type = 'revocation'
+    group by park_code, effective_year
 )
 
 select
@@ -20,12 +48,22 @@ select
     registry.level,
     registry.park_type,
     registry.is_generated,
-    designations.batch_year as designation_batch_year,
-    designations.revoked_year,
+    latest_spell.designation_batch_year,
+    latest_spell.to_year_exclusive as revoked_year,
     case
-        when designations.revoked_year is not null then '已撤销'
-        when designations.batch_year is not null then '已认定'
+        when latest_spell.to_year_exclusive is not null then '已撤销'
+        when latest_spell.designation_batch_year is not null then '已认定'
         else '未认定'
-    end as designation_status
+    end as designation_status,
+    designation_record.designation_date,
+    designation_record.designation_document_no,
+    revocation_record.revocation_date,
+    revocation_record.revocation_document_no,
+    revocation_record.revocation_reason_category,
+    revocation_record.revocation_reason_text
 from registry
-left join designations using (park_code)
+left join latest_spell using (park_code)
+left join designation_record using (park_code)
+left join revocation_record
+    on revocation_record.park_code = registry.park_code
+    and revocation_record.effective_year = latest_spell.to_year_exclusive

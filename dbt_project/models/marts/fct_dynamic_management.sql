@@ -1,4 +1,5 @@
--- 动态管理 flags per park-year, each with its reason in Chinese.
+-- 动态管理 flags per park-year, each with its reason in Chinese (the recorded decisions themselves:
+-- fct_park_decisions).
 -- 复查到期 (every review cycle after designation) / 预警 / 建议撤销认定 concern parks designated (and not revoked) by that year;
 -- 建议现场核查 concerns every park.
 with parks as (
@@ -10,29 +11,48 @@ years as (
 ),
 
 designated as (
-    select parks.park_code, parks.designation_batch_year, years.year
-    from parks
+    -- the years a designation spell covers (revoked in year R: not designated from R on;
+    -- restored in year S: designated again from S on)
+    select spells.park_code, spells.designation_batch_year, years.year
+    from {{ ref('int_park_designation_spells') }} as spells
     inner join years
-        on parks.designation_batch_year <= years.year
-        and (parks.revoked_year is null or parks.revoked_year > years.year)
+        on spells.from_year <= years.year
+        and (spells.to_year_exclusive is null or spells.to_year_exclusive > years.year)
 ),
 
 evaluation as (
     select * from {{ ref('fct_park_evaluation') }}
 ),
 
-review_due as (
+reviews as (
+    -- 复查 recorded with `greenpark designations review`, latest per park-year
     select
         park_code,
-        year,
+        year(decision_date) as year,
+        arg_max(decision_date, decision_date) as review_date,
+        arg_max(outcome, decision_date) as review_outcome
+    from {{ ref('int_park_decisions') }}
+    where decision_type = 'review'
+    group by park_code, year(decision_date)
+),
+
+review_due as (
+    select
+        designated.park_code,
+        designated.year,
         'REVIEW_DUE' as flag_code,
         '复查到期' as flag_zh,
-        designation_batch_year || ' 年认定,' || year || ' 年满 ' || (year - designation_batch_year)
-            || ' 年(每 ' || {{ threshold_text('review_after_years') }} || ' 年一次),应开展复查' as reason_zh
+        designation_batch_year || ' 年认定,' || designated.year || ' 年满 ' || (designated.year - designation_batch_year)
+            || ' 年(每 ' || {{ threshold_text('review_after_years', 'designated.year') }} || ' 年一次),应开展复查'
+            || coalesce(';已于 ' || strftime(reviews.review_date, '%Y-%m-%d') || ' 复查,结论:' || reviews.review_outcome, '')
+            as reason_zh
     from designated
+    left join reviews
+        on reviews.park_code = designated.park_code
+        and reviews.year = designated.year
     -- every review cycle (3, 6, 9 … years after designation), not only the first
-    where year > designation_batch_year
-        and (year - designation_batch_year) % {{ threshold('review_after_years') }} = 0
+    where designated.year > designation_batch_year
+        and (designated.year - designation_batch_year) % {{ threshold('review_after_years', 'designated.year') }} = 0
 ),
 
 warning as (
@@ -42,10 +62,10 @@ warning as (
         'WARNING' as flag_code,
         '预警' as flag_zh,
         '综合评价得分 ' || printf('%.1f', e.total_score) || ' 分,低于 '
-            || {{ threshold_text('warning_below_score') }} || ' 分' as reason_zh
+            || {{ threshold_text('warning_below_score', 'e.year') }} || ' 分' as reason_zh
     from evaluation as e
     inner join designated using (park_code, year)
-    where e.total_score < {{ threshold('warning_below_score') }}
+    where e.total_score < {{ threshold('warning_below_score', 'e.year') }}
 ),
 
 revocation as (
@@ -56,15 +76,15 @@ revocation as (
         '建议撤销认定' as flag_zh,
         concat_ws(
             ';',
-            case when e.total_score < {{ threshold('revoke_below_score') }}
+            case when e.total_score < {{ threshold('revoke_below_score', 'e.year') }}
                 then '综合评价得分 ' || printf('%.1f', e.total_score) || ' 分,低于 '
-                    || {{ threshold_text('revoke_below_score') }} || ' 分' end,
+                    || {{ threshold_text('revoke_below_score', 'e.year') }} || ' 分' end,
             case when not e.b2_no_incidents
                 then '不满足必要条件 B2(当年及前两年发生重大安全事故或突发环境污染事件,或未填报)' end
         ) as reason_zh
     from evaluation as e
     inner join designated using (park_code, year)
-    where e.total_score < {{ threshold('revoke_below_score') }} or not e.b2_no_incidents
+    where e.total_score < {{ threshold('revoke_below_score', 'e.year') }} or not e.b2_no_incidents
 ),
 
 large_revisions as (
@@ -77,7 +97,7 @@ large_revisions as (
             ';' order by indicator_id, superseded_version_id
         ) as detail
     from {{ ref('fct_revisions') }}
-    where abs(change_pct) > {{ threshold('revision_site_check_pct') }}
+    where abs(change_pct) > {{ threshold('revision_site_check_pct', 'year') }}
     group by park_code, year
 ),
 
@@ -111,7 +131,7 @@ site_check as (
         concat_ws(
             ';',
             case when large_revisions.detail is not null
-                then '已发布指标被后续版本修订超过 ' || {{ threshold_text('revision_site_check_pct') }} || '%:'
+                then '已发布指标被后续版本修订超过 ' || {{ threshold_text('revision_site_check_pct', 'year') }} || '%:'
                     || large_revisions.detail end,
             case when repeated_rejections.quarters is not null
                 then '所在城市 ' || repeated_rejections.quarters || ' 连续两个版本被退回' end

@@ -38,7 +38,7 @@ enterprises as (
         flows.* exclude (uscc, year)
     from latest
     inner join flows using (uscc, year)
-    where latest.land_mu >= {{ threshold('mujun_min_land_mu') }}
+    where latest.land_mu >= {{ threshold('mujun_min_land_mu', 'latest.year') }}
 ),
 
 indicator_values as (

@@ -19,7 +19,8 @@ dimension_scores as (
         {%- for dim in ['EG', 'RG', 'IG', 'CG', 'HG', 'MG'] %}
         sum(case when dimension_code = '{{ dim }}' then score_points else 0 end) as score_{{ dim | lower }},
         {%- endfor %}
-        max(case when indicator_id = 'HG06' then value end) as clean_production_audit_pct
+        max(case when indicator_id = 'HG06' then value end) as clean_production_audit_pct,
+        any_value(edition_id) as edition_id
     from indicators
     group by park_code, year
 ),
@@ -89,9 +90,10 @@ select
     b4_clean_production,
     necessary_conditions_met,
     failed_conditions_zh,
-    total_score >= {{ threshold('compliant_min_score') }} and necessary_conditions_met as is_compliant,
+    total_score >= {{ threshold('compliant_min_score', 'year') }} and necessary_conditions_met as is_compliant,
     row_number() over (partition by city_code, year order by total_score desc, park_code) as rank_in_city,
     row_number() over (partition by year order by total_score desc, park_code) as rank_in_province,
     quarters_accepted,
-    source_version_ids
+    source_version_ids,
+    edition_id
 from evaluated

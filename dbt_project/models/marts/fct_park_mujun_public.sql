@@ -32,7 +32,7 @@ counts as (
 ),
 
 flagged as (
-    select *, n_enterprises < {{ threshold('suppress_below_enterprises') }} as is_suppressed from counts
+    select *, n_enterprises < {{ threshold('suppress_below_enterprises', 'counts.year') }} as is_suppressed from counts
 )
 
 select
@@ -42,5 +42,5 @@ select
     case when not is_suppressed then n_enterprises end as n_enterprises,
     case when not is_suppressed then 100.0 * n_enterprises / n_total end as share_pct,
     is_suppressed,
-    case when n_total >= {{ threshold('suppress_below_enterprises') }} then n_total end as n_enterprises_total
+    case when n_total >= {{ threshold('suppress_below_enterprises', 'flagged.year') }} then n_total end as n_enterprises_total
 from flagged

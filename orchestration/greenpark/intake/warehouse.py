@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 
 from ..contract import PROVENANCE_COLUMNS, SHEETS, raw_table_ddl
+from ..management.decisions import PARK_DECISIONS_DDL
 from ..quality.findings import Finding
 from ..registry import REGISTRY_COLUMNS
 
@@ -61,6 +62,7 @@ INTAKE_DDL = (
     + ", ".join(f"{c} VARCHAR" for c in REGISTRY_COLUMNS)
     + ")",
     *(raw_table_ddl(sheet) for sheet in SHEETS),
+    PARK_DECISIONS_DDL,
 )
 
 FINDING_COLUMNS = [

@@ -33,11 +33,16 @@ PUBLIC_TABLES: dict[str, tuple[str, ...]] = {
     "fct_dynamic_management": ("park_code", "year", "flag_code"),
     "fct_revisions": ("park_code", "year", "indicator_id"),
     "fct_park_mujun_public": ("park_code", "year", "mujun_class"),
+    # 动态管理 decisions as recorded (认定, 复查, 现场核查, 撤销, 恢复): their public part only.
+    "fct_park_decisions": ("park_code", "decision_key"),
+    # The 评价导则 editions and each edition's catalogue: a year is scored under its own edition.
+    "dim_evaluation_edition": ("valid_from_year",),
+    "dim_indicator_edition": ("edition_id", "indicator_id"),
     "energy_factors": ("valid_from_year", "carrier"),
     "grid_emission_factors": ("year",),
     # The numbers of the evaluation rules (综合评价, 动态管理, 亩均 disclosure): the marts apply them,
     # the site only states them, both from this seed, so site and marts cannot disagree.
-    "evaluation_thresholds": ("threshold_id",),
+    "evaluation_thresholds": ("edition_id", "threshold_id"),
     # Which of the tables above are built from enterprise rows, and how they are protected.
     "disclosure_rules": ("table_name",),
 }
@@ -78,7 +83,8 @@ class Marts:
 
     @property
     def thresholds(self) -> dict[str, float]:
-        """threshold_id -> value of the seed evaluation_thresholds."""
+        """threshold_id -> value of the seed evaluation_thresholds, in the latest edition (rows are
+        sorted by edition, so the last one of each id wins)."""
         seed = self.evaluation_thresholds
         return {str(k): float(v) for k, v in zip(seed.threshold_id, seed.value)}
 

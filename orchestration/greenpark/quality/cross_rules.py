@@ -32,6 +32,7 @@ class Context:
     received_at: dt.datetime | None = None
     history: pd.DataFrame | None = None
     city_names: dict[str, str] = field(default_factory=dict)
+    thresholds: dict[str, float] = field(default_factory=dict)  # evaluation_thresholds of the year's edition
 
     @property
     def city_parks(self) -> pd.DataFrame:
@@ -258,6 +259,69 @@ def peer_outlier(rule: Rule, parsed: ParsedSubmission, ctx: Context) -> list[Fin
     return out
 
 
+def revision_site_check(rule: Rule, parsed: ParsedSubmission, ctx: Context) -> list[Finding]:
+    """A resubmission of a city-quarter that already has an accepted version in force: for each
+    park, the published annual indicators that the quarterly sheet determines (rule params) are
+    computed over the year's accepted quarters twice, with the in-force version's row and with
+    this file's row. A change beyond the seed's revision_site_check_pct (the number the marts'
+    建议现场核查 flag uses, edition of the file's year) warns the submitter now, instead of the
+    flag appearing later with "已接收 / 未发现问题" in the feedback. Flows are summed over the
+    quarters, stocks (land, employees) taken at the latest quarter, as in the marts."""
+    limit = ctx.thresholds.get("revision_site_check_pct")
+    h = ctx.history
+    if limit is None or h is None or h.empty or not ctx.year or not ctx.quarter:
+        return []
+    year_rows = h[h.year == ctx.year]
+    in_force = _history_rows(ctx, ctx.year, ctx.quarter)
+    if in_force.empty:
+        return []
+    stocks = set(rule.params["stocks"])
+    indicators: dict[str, list[str]] = rule.params["indicators"]
+    names: dict[str, str] = rule.params.get("names", {})
+    out = []
+    for row, code, rec in _current_rows(parsed):
+        if code not in in_force.index:
+            continue
+        old_rec = in_force.loc[code]
+        others = year_rows[(year_rows.park_code == code) & (year_rows.quarter != ctx.quarter)]
+
+        def annual(column: str, this_quarter: float, others: pd.DataFrame = others) -> float:
+            values = {int(q): v for q, v in zip(others.quarter, others[column])} | {ctx.quarter: this_quarter}
+            if any(pd.isna(v) for v in values.values()):
+                return float("nan")
+            return float(values[max(values)]) if column in stocks else float(sum(values.values()))
+
+        worst = None
+        for indicator, (numerator, denominator) in indicators.items():
+            ratios = []
+            for source in (old_rec, rec):
+                num, den = annual(numerator, source[numerator]), annual(denominator, source[denominator])
+                ratios.append(num / den if den and not pd.isna(num) and not pd.isna(den) else float("nan"))
+            old, new = ratios
+            if pd.isna(old) or pd.isna(new) or old == 0:
+                continue
+            change = 100 * (new - old) / abs(old)
+            if abs(change) > limit and (worst is None or abs(change) > abs(worst[1])):
+                # the cell to point at: the column of the two whose quarter value moved most
+                moved = max((numerator, denominator), key=lambda c: _relative_move(old_rec[c], rec[c]))
+                worst = (indicator, change, old, new, moved)
+        if worst:
+            indicator, change, old, new, moved = worst
+            out.append(
+                _cell(rule, parsed, "park_quarter", row, moved, rec[moved], park_code=code,
+                      period=f"{ctx.year}Q{ctx.quarter}", indicator=indicator, indicator_name=names.get(indicator, ""),
+                      old=_sig(old), new=_sig(new), change_pct=f"{change:+.1f}%", limit=nz.format_number(limit),
+                      prev_value=nz.format_number(old_rec[moved]), new_value=nz.format_number(rec[moved]))
+            )
+    return out
+
+
+def _relative_move(old, new) -> float:
+    if pd.isna(old) or pd.isna(new):
+        return 0.0
+    return abs(new - old) / abs(old) if old else float(new != old)
+
+
 def _sig(value: float) -> str:
     """Three significant digits, as a clerk reads an intensity (0.0123, 1.23, 123)."""
     return nz.format_number(float(f"{value:.3g}"))
@@ -265,7 +329,7 @@ def _sig(value: float) -> str:
 
 # The rules that read earlier accepted quarters: the only ones whose verdict depends on the
 # warehouse and not on the workbook alone.
-HISTORY_KINDS = frozenset({"scale_slip", "qoq_change", "looks_cumulative"})
+HISTORY_KINDS = frozenset({"scale_slip", "qoq_change", "looks_cumulative", "revision_site_check"})
 
 RULES: dict[str, Callable[[Rule, ParsedSubmission, Context], list[Finding]]] = {
     "uscc_check_digit": uscc_check_digit,
@@ -276,4 +340,5 @@ RULES: dict[str, Callable[[Rule, ParsedSubmission, Context], list[Finding]]] = {
     "looks_cumulative": looks_cumulative,
     "enterprise_sum": enterprise_sum,
     "peer_outlier": peer_outlier,
+    "revision_site_check": revision_site_check,
 }

@@ -12,7 +12,8 @@ def previous_quarter(year: int, quarter: int) -> tuple[int, int]:
 
 
 def load_history(con, city_code: str, year: int, quarter: int) -> pd.DataFrame:
-    """In-force `raw_park_quarter` rows of the city for the earlier quarters of `year` and the
+    """In-force `raw_park_quarter` rows of the city for every quarter of `year` (the submitted
+    quarter included: a resubmission is compared with the version it would replace) and the
     quarter immediately before (Q4 of the previous year for a Q1 file).
 
     Columns: year, quarter, version_id, source_row and every park_quarter contract column. An
@@ -29,7 +30,7 @@ def load_history(con, city_code: str, year: int, quarter: int) -> pd.DataFrame:
         FROM raw_park_quarter r
         JOIN submission_versions v ON v.version_id = r.version_id
         WHERE v.in_force AND r.city_code = ?
-          AND ((r.year = ? AND r.quarter < ?) OR (r.year = ? AND r.quarter = ?))
+          AND (r.year = ? OR (r.year = ? AND r.quarter = ?))
         ORDER BY r.year, r.quarter, r.park_code, r.source_row
     """
-    return con.execute(sql, [city_code, year, quarter, py, pq]).df()[columns]
+    return con.execute(sql, [city_code, year, py, pq]).df()[columns]

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import contract
+from ..editions import thresholds_for_year
 from ..intake import normalize as nz
 from ..intake.workbook import ParsedSubmission
 from ..registry import city_names, load_parks
@@ -98,6 +99,8 @@ class Validator:
             today=self.settings.today,
             received_at=received_at,
             history=history,
+            # the 评价导则 edition's numbers for the file's year (revision.site_check reads one)
+            thresholds=thresholds_for_year(self.settings.dbt_project_dir / "seeds", parsed.year) if parsed.year else {},
             city_names=names,
         )
 

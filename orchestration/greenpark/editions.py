@@ -1,0 +1,28 @@
+"""The 评价导则 edition in force for a year and its thresholds, read from the dbt seeds
+(evaluation_editions, evaluation_thresholds): the same rows the marts read through the macro
+threshold(id, year), so the intake's warnings and the marts' flags apply one number."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+
+def _rows(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def edition_for_year(seeds_dir: Path, year: int) -> str | None:
+    """The edition whose validity years cover `year`; None when no edition does."""
+    for r in _rows(seeds_dir / "evaluation_editions.csv"):
+        if int(r["valid_from_year"]) <= year and (not r["valid_to_year"] or year <= int(r["valid_to_year"])):
+            return r["edition_id"]
+    return None
+
+
+def thresholds_for_year(seeds_dir: Path, year: int) -> dict[str, float]:
+    """threshold_id -> value of the edition in force for `year` (empty if none is)."""
+    edition = edition_for_year(seeds_dir, year)
+    return {r["threshold_id"]: float(r["value"]) for r in _rows(seeds_dir / "evaluation_thresholds.csv")
+            if r["edition_id"] == edition}

@@ -1,0 +1,303 @@
+"""动态管理 decisions kept as data: 认定, 复查, 现场核查, 撤销认定 and 恢复认定 of each park.
+
+The provincial data team records each decision once, with who recorded it and when, in the
+warehouse table `park_decisions`. The table is append-only: a wrong entry is never edited or
+deleted but corrected by a new row that names it (corrects_decision_id), so the history of what
+was announced stays auditable. dbt reads the table (source intake.park_decisions) on top of the
+seed park_designations, which is only the initial load; the latest decision wins per park.
+
+Checks happen here, before anything is written, so a decision that contradicts the park's
+current state (revoking a park that is not designated, restoring one that is) is refused with a
+Chinese message instead of reaching the marts. This module takes a DuckDB connection from the
+caller (one writer at a time, see greenpark.intake.warehouse).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+DECISION_TYPES: dict[str, str] = {
+    "designation": "认定",
+    "review": "复查",
+    "site_inspection": "现场核查",
+    "revocation": "撤销认定",
+    "restoration": "恢复认定",
+}
+REVOCATION_REASONS = ("弄虚作假", "瞒报事故", "环境污染", "复查不合格", "其他")
+REVIEW_OUTCOMES = ("通过", "限期整改", "不通过")
+INSPECTION_OUTCOMES = ("未发现问题", "责令整改", "建议撤销认定")
+STATE_TYPES = ("designation", "revocation", "restoration")
+MAX_TEXT = 500
+
+PARK_DECISIONS_DDL = """
+CREATE TABLE IF NOT EXISTS park_decisions (
+    decision_id INTEGER PRIMARY KEY,
+    park_code VARCHAR NOT NULL,
+    decision_type VARCHAR NOT NULL,
+    decision_date DATE NOT NULL,
+    batch_year INTEGER,
+    document_no VARCHAR,
+    outcome VARCHAR,
+    reason_category VARCHAR,
+    reason_text VARCHAR,
+    inspectors VARCHAR,
+    findings_text VARCHAR,
+    corrects_decision_id INTEGER,
+    recorded_by VARCHAR NOT NULL,
+    recorded_at TIMESTAMP NOT NULL
+)
+"""
+
+COLUMNS = [
+    "decision_id", "park_code", "decision_type", "decision_date", "batch_year", "document_no", "outcome",
+    "reason_category", "reason_text", "inspectors", "findings_text", "corrects_decision_id",
+    "recorded_by", "recorded_at",
+]
+
+
+class DecisionError(ValueError):
+    """A decision that cannot be recorded; the message says why, in Chinese."""
+
+
+@dataclass
+class Decision:
+    """One decision as entered; `record` checks it and gives it its id and timestamp."""
+
+    park_code: str
+    decision_type: str
+    decision_date: dt.date
+    recorded_by: str
+    batch_year: int | None = None
+    document_no: str | None = None
+    outcome: str | None = None
+    reason_category: str | None = None
+    reason_text: str | None = None
+    inspectors: list[str] = field(default_factory=list)
+    findings_text: str | None = None
+    corrects_decision_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ParkState:
+    """Where the park stands after every effective state decision (initial load included)."""
+
+    designated: bool
+    batch_year: int | None
+    revoked_year: int | None
+
+
+def parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(unicodedata.normalize("NFKC", text).strip())
+    except ValueError:
+        raise DecisionError(f"日期“{text}”无法识别,请按 YYYY-MM-DD 填写,例如 2025-03-31") from None
+
+
+def _clean(text: str | None, what: str) -> str | None:
+    """Strip, drop control characters, refuse overlong text; '' becomes None."""
+    if text is None:
+        return None
+    cleaned = "".join(ch for ch in str(text) if unicodedata.category(ch)[0] != "C" or ch == " ").strip()
+    if len(cleaned) > MAX_TEXT:
+        raise DecisionError(f"{what}过长({len(cleaned)} 字),最多 {MAX_TEXT} 字")
+    return cleaned or None
+
+
+def _choice(value: str | None, allowed: Iterable[str], what: str) -> str:
+    allowed = tuple(allowed)
+    cleaned = _clean(value, what)
+    if cleaned not in allowed:
+        shown = "(未填写)" if cleaned is None else f"“{cleaned}”"
+        raise DecisionError(f"{what}{shown}无效,应为:{' / '.join(allowed)}")
+    return cleaned
+
+
+def initial_load(seed_csv: Path) -> pd.DataFrame:
+    """The seed park_designations as state events (the same reading as dbt's int_park_decisions)."""
+    rows = []
+    with open(seed_csv, encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            rows.append({"park_code": r["park_code"], "decision_type": "designation", "effective_year": int(r["batch_year"]),
+                         "decision_date": None, "decision_id": None, "batch_year": int(r["batch_year"])})
+            if r.get("revoked_year"):
+                rows.append({"park_code": r["park_code"], "decision_type": "revocation", "effective_year": int(r["revoked_year"]),
+                             "decision_date": None, "decision_id": None, "batch_year": None})
+    return pd.DataFrame(rows, columns=["park_code", "decision_type", "effective_year", "decision_date", "decision_id", "batch_year"])
+
+
+def all_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(f"SELECT {', '.join(COLUMNS)} FROM park_decisions ORDER BY decision_id").df()
+
+
+def effective_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """Recorded rows no later row corrects."""
+    corrected = set(rows.corrects_decision_id.dropna().astype(int))
+    return rows[~rows.decision_id.isin(corrected)]
+
+
+def park_state(con: duckdb.DuckDBPyConnection, seed_csv: Path, park_code: str) -> ParkState:
+    """The park's designation state now: the latest state decision wins (ordering as dbt's
+    int_park_designation_spells: year it takes effect, date, initial load first, record order)."""
+    recorded = effective_rows(all_rows(con))
+    recorded = recorded[(recorded.park_code == park_code) & recorded.decision_type.isin(STATE_TYPES)]
+    seed = initial_load(seed_csv)
+    seed = seed[(seed.park_code == park_code) & ~seed.decision_type.isin(set(recorded.decision_type))]
+    events = []
+    for r in seed.itertuples():
+        events.append((r.effective_year, dt.date.min, 0, -1, r.decision_type, r.batch_year))
+    for r in recorded.itertuples():
+        date = pd.Timestamp(r.decision_date).date()
+        year = int(r.batch_year) if r.decision_type == "designation" else date.year
+        batch = None if pd.isna(r.batch_year) else int(r.batch_year)
+        events.append((year, date, 1, int(r.decision_id), r.decision_type, batch))
+    designated, batch, revoked = False, None, None
+    for year, _, _, _, kind, event_batch in sorted(events, key=lambda e: e[:4]):
+        if kind == "revocation":
+            if designated:
+                revoked = year
+            designated = False
+        else:
+            if not designated:
+                revoked = None
+            designated = True
+            batch = event_batch if event_batch is not None else batch
+    return ParkState(designated=designated, batch_year=batch, revoked_year=revoked)
+
+
+def check(decision: Decision, *, parks: set[str], state: ParkState, corrected: dict | None, today: dt.date) -> Decision:
+    """The decision with its text cleaned, or DecisionError naming the first problem."""
+    d = Decision(**asdict(decision))
+    if d.decision_type not in DECISION_TYPES:
+        raise DecisionError(f"未知的决定类型 {d.decision_type}")
+    kind = DECISION_TYPES[d.decision_type]
+    d.park_code = unicodedata.normalize("NFKC", d.park_code or "").strip()
+    if d.park_code not in parks:
+        raise DecisionError(f"园区代码 {d.park_code or '(空)'} 不在园区名录中")
+    d.recorded_by = _clean(d.recorded_by, "记录人")
+    if not d.recorded_by:
+        raise DecisionError("缺少记录人(--by)")
+    if d.decision_date > today:
+        raise DecisionError(f"{kind}日期 {d.decision_date} 晚于今天({today}),不能预先记录")
+    d.document_no = _clean(d.document_no, "文号")
+    d.reason_text = _clean(d.reason_text, "说明")
+    d.findings_text = _clean(d.findings_text, "核查发现")
+    d.inspectors = [name for name in (_clean(n, "核查人员姓名") for n in d.inspectors) if name]
+
+    if corrected is not None and (corrected["park_code"] != d.park_code or corrected["decision_type"] != d.decision_type):
+        raise DecisionError(
+            f"第 {corrected['decision_id']} 条是园区 {corrected['park_code']} 的"
+            f"{DECISION_TYPES[corrected['decision_type']]}记录,更正记录须为同一园区、同一类型"
+        )
+
+    if d.decision_type == "designation":
+        d.batch_year = d.batch_year or d.decision_date.year
+        if not 2000 <= d.batch_year <= d.decision_date.year + 1:
+            raise DecisionError(f"认定批次年份 {d.batch_year} 不合理(应在 2000 至 {d.decision_date.year + 1} 之间)")
+        if not d.document_no:
+            raise DecisionError("认定须填写文号(--doc)")
+        if corrected is None and state.designated:
+            raise DecisionError(f"园区 {d.park_code} 已是 {state.batch_year} 年批次认定的绿色低碳工业园区,不能重复认定;如需改正原记录请用 --corrects")
+    elif d.decision_type == "revocation":
+        d.reason_category = _choice(d.reason_category, REVOCATION_REASONS, "撤销原因类别")
+        if not d.reason_text:
+            raise DecisionError("撤销认定须写明原因(--reason),该原因将在园区信息公告中公开")
+        if not d.document_no:
+            raise DecisionError("撤销认定须填写文号(--doc)")
+        if corrected is None and not state.designated:
+            raise DecisionError(f"园区 {d.park_code} 当前不是已认定园区,无法撤销认定")
+    elif d.decision_type == "restoration":
+        if not d.reason_text:
+            raise DecisionError("恢复认定须写明依据(--reason),该说明将在园区信息公告中公开")
+        if not d.document_no:
+            raise DecisionError("恢复认定须填写文号(--doc)")
+        if corrected is None and (state.designated or state.revoked_year is None):
+            raise DecisionError(f"园区 {d.park_code} 没有被撤销的认定,无法恢复认定")
+    elif d.decision_type == "review":
+        d.outcome = _choice(d.outcome, REVIEW_OUTCOMES, "复查结论")
+        if corrected is None and not state.designated:
+            raise DecisionError(f"园区 {d.park_code} 当前不是已认定园区,无需复查")
+    elif d.decision_type == "site_inspection":
+        d.outcome = _choice(d.outcome, INSPECTION_OUTCOMES, "现场核查结论")
+        if not d.inspectors:
+            raise DecisionError("现场核查须填写核查人员(--inspector,可重复)")
+        if not d.findings_text:
+            raise DecisionError("现场核查须填写核查发现(--findings)")
+    if d.decision_type != "revocation":
+        d.reason_category = None
+    return d
+
+
+def record(con: duckdb.DuckDBPyConnection, decision: Decision, *, parks: set[str], seed_csv: Path,
+           today: dt.date, now: dt.datetime | None = None) -> dict:
+    """Check and append one decision; return the stored row. One transaction: the id is the
+    next number, so two writers (serialised by DuckDB's file lock) never share one."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        corrected = None
+        if decision.corrects_decision_id is not None:
+            rows = all_rows(con)
+            hit = rows[rows.decision_id == decision.corrects_decision_id]
+            if hit.empty:
+                raise DecisionError(f"没有第 {decision.corrects_decision_id} 条决定记录,无法更正")
+            later = rows[rows.corrects_decision_id == decision.corrects_decision_id]
+            if len(later):
+                raise DecisionError(
+                    f"第 {decision.corrects_decision_id} 条已被第 {int(later.decision_id.iloc[-1])} 条更正,"
+                    f"请更正第 {int(later.decision_id.iloc[-1])} 条"
+                )
+            corrected = hit.iloc[0].to_dict()
+        state = park_state(con, seed_csv, unicodedata.normalize("NFKC", decision.park_code or "").strip())
+        d = check(decision, parks=parks, state=state, corrected=corrected, today=today)
+        next_id = con.execute("SELECT coalesce(max(decision_id), 0) + 1 FROM park_decisions").fetchone()[0]
+        recorded_at = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0)
+        row = {
+            "decision_id": int(next_id), "park_code": d.park_code, "decision_type": d.decision_type,
+            "decision_date": d.decision_date, "batch_year": d.batch_year if d.decision_type == "designation" else None,
+            "document_no": d.document_no, "outcome": d.outcome, "reason_category": d.reason_category,
+            "reason_text": d.reason_text, "inspectors": "、".join(d.inspectors) or None,
+            "findings_text": d.findings_text, "corrects_decision_id": d.corrects_decision_id,
+            "recorded_by": d.recorded_by, "recorded_at": recorded_at,
+        }
+        con.execute(f"INSERT INTO park_decisions ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})",
+                    [row[c] for c in COLUMNS])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return row
+
+
+def listing(con: duckdb.DuckDBPyConnection, *, park_code: str | None = None, include_corrected: bool = False) -> pd.DataFrame:
+    """Recorded decisions, oldest first, with type in Chinese and whether a later row corrects it."""
+    rows = all_rows(con)
+    corrected_by = {int(c): int(i) for c, i in zip(rows.corrects_decision_id, rows.decision_id) if pd.notna(c)}
+    rows.insert(3, "decision_type_zh", rows.decision_type.map(DECISION_TYPES))
+    rows["corrected_by_decision_id"] = rows.decision_id.map(corrected_by).astype("Int64")
+    if park_code:
+        rows = rows[rows.park_code == park_code]
+    if not include_corrected:
+        rows = rows[rows.corrected_by_decision_id.isna()]
+    rows = rows.reset_index(drop=True)
+    rows["decision_date"] = pd.to_datetime(rows.decision_date).dt.date
+    return rows
+
+
+def as_records(rows: pd.DataFrame) -> list[dict]:
+    """Plain JSON-ready dicts: ISO dates, None for missing, ints for ids."""
+    out = []
+    for rec in rows.astype(object).where(rows.notna(), None).to_dict(orient="records"):
+        for key, value in rec.items():
+            if isinstance(value, (dt.date, pd.Timestamp)):
+                rec[key] = value.isoformat()
+            elif hasattr(value, "item"):
+                rec[key] = value.item()
+        out.append(rec)
+    return out
