@@ -90,13 +90,13 @@ class Portal:
         return city_names(self.settings).get(code or "", code or "")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAPI:
     settings = settings or get_settings()
     portal = Portal(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        portal.door.start()
+        portal.door.start(warm=warm)
         yield
         portal.door.stop()
 
@@ -319,15 +319,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # --- pages ----------------------------------------------------------------------------------
     def city_context(user: User, city: str) -> dict:
         snap = portal.snapshot()
-        versions = views.city_versions(snap, city)
+        versions = views.city_versions(snap, city, portal.door.statuses(city))
         queued = portal.door.queued_uploads(city)
         return {"city": city, "versions": versions, "queued": queued, "stale": snap.stale,
                 "snapshot_at": received_text(snap.read_at) if snap.read_at else None}
-
-    def upload_status(row: dict, upload: Upload | None) -> str:
-        if row["status"] != "待处理":
-            return row["status"]
-        return upload.payload["status"] if upload and upload.payload else row["status"]
 
     @app.get("/", include_in_schema=False)
     def home(request: Request, city: str | None = None):
@@ -336,7 +331,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             snap = portal.snapshot()
             cities = []
             for code, name in sorted(city_names(portal.settings).items()):
-                mine = views.city_versions(snap, code)
+                mine = views.city_versions(snap, code, portal.door.statuses(code))
                 latest = mine.iloc[0].to_dict() if len(mine) else None
                 cities.append({"code": code, "name": name, "latest": latest, "n": len(mine)})
             return render(request, "province.html", cities=cities, stale=snap.stale)
@@ -347,7 +342,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if latest:
             upload = portal.door.upload_for_version(latest["version_id"])
             payload = payload_of(latest, upload, city, latest["version_id"])
-            latest["shown_status"] = upload_status(latest, upload)
         return render(request, "dashboard.html", latest=latest, payload=payload, limit=PAGE_FINDINGS,
                       deadlines=views.deadlines(ctx["versions"], portal.settings.today)[:2], **ctx)
 
@@ -476,9 +470,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def api_list(request: Request, city: str | None = None):
         user = token_user(request)
         city = scope(user, city)
-        versions = views.city_versions(portal.snapshot(), city)
+        versions = views.city_versions(portal.snapshot(), city, portal.door.statuses(city))
         records = []
-        for v in versions.to_dict(orient="records"):
+        for v in versions.drop(columns="shown").to_dict(orient="records"):
             records.append({k: (None if pd.isna(val) else (val.isoformat() if isinstance(val, (pd.Timestamp, dt.datetime))
                                                             else (bool(val) if k == "in_force" else val)))
                             for k, val in v.items() if k != "archive_path"})

@@ -117,9 +117,14 @@ class Door:
         self.warm = threading.Event()
 
     # --- lifecycle ------------------------------------------------------------------------------
-    def start(self) -> None:
+    def start(self, warm: bool = True) -> None:
+        """`warm`: validate a template in the background now, so the first upload finds the rules
+        loaded (off only where no upload needs Great Expectations, e.g. security tests)."""
         self._cleanup_parts()
-        threading.Thread(target=self._warm_up, name="portal-warm-up", daemon=True).start()
+        if warm:
+            threading.Thread(target=self._warm_up, name="portal-warm-up", daemon=True).start()
+        else:
+            self.warm.set()
         self._retry_thread = threading.Thread(target=self._retry_loop, name="portal-register", daemon=True)
         self._retry_thread.start()
 
@@ -228,6 +233,13 @@ class Door:
         with self.store.connect() as con:
             return _upload(con.execute("SELECT * FROM uploads WHERE version_id = ? AND payload IS NOT NULL "
                                        "ORDER BY id DESC LIMIT 1", [version_id]).fetchone())
+
+    def statuses(self, city_code: str) -> dict[str, str]:
+        """version id → the status this portal's rules gave it (for versions a run has not processed yet)."""
+        with self.store.connect() as con:
+            rows = con.execute("SELECT version_id, payload FROM uploads WHERE city_code = ? AND payload IS NOT NULL "
+                               "ORDER BY id", [city_code]).fetchall()
+        return {r["version_id"]: json.loads(r["payload"])["status"] for r in rows}
 
     def queued_uploads(self, city_code: str | None = None) -> list[Upload]:
         with self.store.connect() as con:

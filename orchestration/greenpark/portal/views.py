@@ -35,6 +35,7 @@ class Snapshot:
     read_at: float
     stale: bool = False  # a run held the warehouse: older data is shown
     key: tuple = field(default=())
+    by_city: dict = field(default_factory=dict)  # city_versions results for this snapshot
 
 
 class VersionsView:
@@ -75,9 +76,21 @@ class VersionsView:
             return self._snapshot
 
 
-def city_versions(snapshot: Snapshot, city_code: str) -> pd.DataFrame:
+def city_versions(snapshot: Snapshot, city_code: str, portal_statuses: dict[str, str] | None = None) -> pd.DataFrame:
+    """The city's versions, newest first; `shown` is the status to show: the warehouse's, or for a
+    version no run has processed yet, the one the portal's rules gave it at upload."""
+    statuses = portal_statuses or {}
+    cache_key = (city_code, tuple(sorted(statuses.items())))
+    if cache_key in snapshot.by_city:
+        return snapshot.by_city[cache_key]
     v = snapshot.versions
-    return v[v.city_code == city_code].sort_values(["received_at", "version_id"], ascending=False)
+    mine = v[v.city_code == city_code].sort_values(["received_at", "version_id"], ascending=False).copy()
+    mine["shown"] = [statuses.get(vid, status) if status == STATUS_PENDING else status
+                     for vid, status in zip(mine.version_id, mine.status)]
+    if len(snapshot.by_city) > 256:
+        snapshot.by_city.clear()
+    snapshot.by_city[cache_key] = mine
+    return mine
 
 
 def version_row(snapshot: Snapshot, version_id: str) -> dict | None:
@@ -110,7 +123,7 @@ class Cell:
 
 
 KIND_TEXT = {"accepted": STATUS_ACCEPTED, "warnings": STATUS_ACCEPTED_WITH_WARNINGS, "rejected": STATUS_REJECTED,
-             "pending": "待入库", "missing": "未报送", "open": "报送期内", "future": "季度未结束"}
+             "pending": "已接收,待入库", "missing": "未报送", "open": "报送期内", "future": "季度未结束"}
 
 
 def grid(versions: pd.DataFrame, years: list[int], today: dt.date, due_day: int = DUE_DAY) -> list[list[Cell]]:
@@ -128,7 +141,8 @@ def grid(versions: pd.DataFrame, years: list[int], today: dt.date, due_day: int 
                 late = max(0, (received - due).days)
                 kind = "warnings" if v.status == STATUS_ACCEPTED_WITH_WARNINGS else "accepted"
             elif (mine.status == STATUS_PENDING).any():
-                kind = "pending"
+                shown = mine[mine.status == STATUS_PENDING].sort_values("version_no").shown.iloc[-1]
+                kind = "rejected" if shown in (STATUS_REJECTED, STATUS_UNREADABLE) else "pending"
             elif len(mine):
                 kind = "rejected"
             elif today > due:
