@@ -43,7 +43,8 @@ def main() -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出生成清单。")
 def demo(size: str, years: tuple[int, ...], seed: int, no_errors: bool, resubmit: bool, as_json: bool) -> None:
     """生成示例数据(示例数据):各市季度报送工作簿放入各市报送目录。"""
-    from .demo.generator import generate, resubmit as resubmit_demo
+    from .demo.generator import generate
+    from .demo.generator import resubmit as resubmit_demo
 
     settings = get_settings()
     started = time.perf_counter()

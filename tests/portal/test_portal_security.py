@@ -92,7 +92,7 @@ def test_city_a_cannot_reach_city_b_on_any_route(app_client, city_b_version):
     client, accounts, app = app_client
     a = session(client, "hz")
     b = city_b_version
-    found, access = _routes(app)
+    _, access = _routes(app)
     checked = 0
     for (method, path), kind in sorted(access.items()):
         if kind == "public":
@@ -257,7 +257,7 @@ def test_api_tokens_are_revocable_and_hashed(app_client):
 def test_every_login_upload_and_download_is_audited(app_client, city_b_version):
     from greenpark.portal.accounts import audit_rows
 
-    client, accounts, app = app_client
+    client, _, app = app_client
     nb = session(client, "nb")
     assert client.get(f"/submissions/{city_b_version['version_id']}/feedback.json", headers=nb.headers).status_code == 200
     rows = audit_rows(app.state.portal.store, 500)

@@ -31,7 +31,15 @@ from . import accounts, views
 from .accounts import User
 from .door import Door, Upload, WarehouseBusy, display_name, extension_of, received_text
 from .receive import MultipartReceiver, UploadRefused, boundary_of
-from .sessions import LOGIN_COOKIE, SESSION_COOKIE, Signer, cookie_options, same_token, secret_key, session_seconds
+from .sessions import (
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    Signer,
+    cookie_options,
+    same_token,
+    secret_key,
+    session_seconds,
+)
 from .store import open_store
 
 HERE = Path(__file__).parent
@@ -85,6 +93,10 @@ class Portal:
 
     def snapshot(self) -> views.Snapshot:
         return self.versions.snapshot(self.door._warehouse_lock)
+
+    def today(self) -> dt.date:
+        """Read per request: the portal runs for months, settings.today is fixed per Settings."""
+        return Settings(repo_root=self.settings.repo_root, workdir=self.settings.workdir).today
 
     def city_name(self, code: str | None) -> str:
         return city_names(self.settings).get(code or "", code or "")
@@ -173,11 +185,12 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAP
             raise HTTPException(404, "没有这个报送版本")
         return row, upload, city
 
-    def payload_of(row: dict | None, upload: Upload | None, city: str, version_id: str) -> dict | None:
+    def payload_of(upload: Upload | None, city: str, version_id: str) -> dict | None:
+        """The feedback document: the outbox's (a run's rewrite wins), else the portal's own."""
         return views.outbox_payload(portal.settings.outbox_dir, city, version_id) or (upload.payload if upload else None)
 
     def feedback_response(user: User, version_id: str, kind: str, request: Request, action: str) -> Response:
-        row, upload, city = readable_version(user, version_id)
+        _, _, city = readable_version(user, version_id)
         portal.door.package_ready(version_id)
         path = views.feedback_file(portal.settings.outbox_dir, city, version_id, kind)
         if not path.exists():
@@ -196,7 +209,7 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAP
             quarter = int(fields.get("quarter") or (match["quarter"] if match else 0))
         except ValueError:
             year = quarter = 0
-        today = portal.settings.today
+        today = portal.today()
         if not (2000 <= year <= today.year + 1) or quarter not in (1, 2, 3, 4):
             raise UploadRefused("请选择报送年份和季度(或使用“城市代码_年份Q季度”格式的文件名)", 422)
         return year, quarter
@@ -341,14 +354,14 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAP
         payload = upload = None
         if latest:
             upload = portal.door.upload_for_version(latest["version_id"])
-            payload = payload_of(latest, upload, city, latest["version_id"])
+            payload = payload_of(upload, city, latest["version_id"])
         return render(request, "dashboard.html", latest=latest, payload=payload, limit=PAGE_FINDINGS,
-                      deadlines=views.deadlines(ctx["versions"], portal.settings.today)[:2], **ctx)
+                      deadlines=views.deadlines(ctx["versions"], portal.today())[:2], **ctx)
 
     def upload_form(user: User | None) -> dict:
-        year, quarter = views.due_quarter(portal.settings.today)
+        year, quarter = views.due_quarter(portal.today())
         return {"default_year": year, "default_quarter": quarter,
-                "years": list(range(portal.settings.today.year, portal.settings.today.year - 4, -1)),
+                "years": list(range(portal.today().year, portal.today().year - 4, -1)),
                 "max_mb": guards.max_file_bytes() // 1048576}
 
     @app.get("/upload", include_in_schema=False)
@@ -382,7 +395,7 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAP
     def submission_page(request: Request, version_id: str):
         user = session_user(request)
         row, upload, city = readable_version(user, version_id)
-        payload = payload_of(row, upload, city, version_id)
+        payload = payload_of(upload, city, version_id)
         xlsx = views.feedback_file(portal.settings.outbox_dir, city, version_id, "xlsx")
         return render(request, "submission.html", version_id=version_id, row=row, payload=payload, city=city,
                       limit=PAGE_FINDINGS, has_findings=bool(payload and payload["findings"]),
@@ -404,7 +417,7 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAP
         user = session_user(request)
         city = scope(user, city)
         ctx = city_context(user, city)
-        today = portal.settings.today
+        today = portal.today()
         rows = views.grid(ctx["versions"], views.grid_years(ctx["versions"], today), today)
         return render(request, "grid.html", grid=rows, **ctx)
 
@@ -413,17 +426,17 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAP
         user = session_user(request)
         city = scope(user, city)
         ctx = city_context(user, city)
-        return render(request, "deadlines.html", today=portal.settings.today,
-                      deadlines=views.deadlines(ctx["versions"], portal.settings.today),
+        return render(request, "deadlines.html", today=portal.today(),
+                      deadlines=views.deadlines(ctx["versions"], portal.today()),
                       reminders=views.reminders(portal.settings.outbox_dir, city), **ctx)
 
     @app.get("/template", include_in_schema=False)
     def template(request: Request, year: int | None = None, quarter: int | None = None, city: str | None = None):
         user = session_user(request)
         city = scope(user, city)
-        default = views.due_quarter(portal.settings.today)
+        default = views.due_quarter(portal.today())
         year, quarter = year or default[0], quarter or default[1]
-        if not (2000 <= year <= portal.settings.today.year + 1) or quarter not in (1, 2, 3, 4):
+        if not (2000 <= year <= portal.today().year + 1) or quarter not in (1, 2, 3, 4):
             raise HTTPException(422, "年份或季度不正确")
         from ..demo.template import write_template
 

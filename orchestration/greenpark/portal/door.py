@@ -24,6 +24,7 @@ import concurrent.futures
 import contextlib
 import datetime as dt
 import json
+import logging
 import os
 import threading
 import time
@@ -35,16 +36,21 @@ import pandas as pd
 from ..contract import EXTENSIONS, submission_filename
 from ..intake.archive import CHINA_TZ, DroppedFile, archive_dropped, pull_file
 from ..intake.processing import prepare
-from ..intake.warehouse import STATUS_PENDING, WarehouseBusyError, connect, exclusive_run
+from ..intake.warehouse import (
+    STATUS_PENDING,
+    WarehouseBusyError,
+    connect,
+    exclusive_run,
+)
 from ..quality.feedback import VERSION_FIELDS, findings_payload, write_feedback_package
 from ..quality.findings import Finding
 from ..quality.history import load_history
 from ..registry import City, city_names, load_cities
-from ..resources import validator_for
 from ..settings import Settings
 from .store import Store
 
 STALE_PART_S = 3600.0
+log = logging.getLogger("greenpark.portal")
 
 
 def wait_seconds() -> float:
@@ -115,6 +121,7 @@ class Door:
         self._stop = threading.Event()
         self._retry_thread: threading.Thread | None = None
         self.warm = threading.Event()
+        self._validator = None
 
     # --- lifecycle ------------------------------------------------------------------------------
     def start(self, warm: bool = True) -> None:
@@ -133,7 +140,13 @@ class Door:
         self._feedback.shutdown(wait=True)
 
     def validator(self):
-        return validator_for(self.settings.workdir, self.settings.today)
+        """The process's one Validator (GX imported and suites set up once); callers hold _validator_lock."""
+        settings = Settings(repo_root=self.settings.repo_root, workdir=self.settings.workdir)
+        if self._validator is None or self._validator.settings.today != settings.today:
+            from ..quality.validation import Validator
+
+            self._validator = Validator(settings)  # a new day: the rules' calendar moves with it
+        return self._validator
 
     def _warm_up(self) -> None:
         """Pay the Great Expectations import and suite setup before the first clerk uploads."""
@@ -171,8 +184,7 @@ class Door:
     @staticmethod
     def _local_drop(city: City) -> Path | None:
         url = city.drop_url
-        if url.startswith("file://"):
-            url = url[len("file://"):]
+        url = url.removeprefix("file://")
         return Path(url) if "://" not in url else None
 
     def staging_dir(self, city: City) -> Path:
@@ -301,8 +313,8 @@ class Door:
                     self.check(upload, wait=1.0)
                 except WarehouseBusy:
                     break
-                except Exception:  # noqa: BLE001 - keep trying the others; the run will pull the drop copy
-                    continue
+                except Exception:  # keep trying the others; the run pulls the drop copy anyway
+                    log.exception("门户:上传 %s 登记失败,稍后重试", upload.id)
 
 
 def version_info(version: pd.Series, names: dict[str, str]) -> dict:

@@ -20,8 +20,18 @@ from pathlib import Path
 import pandas as pd
 
 from ..contract import DUE_DAY, due_date
-from ..intake.warehouse import STATUS_PENDING, WarehouseBusyError, connect, exclusive_run
-from ..quality.findings import STATUS_ACCEPTED, STATUS_ACCEPTED_WITH_WARNINGS, STATUS_REJECTED, STATUS_UNREADABLE
+from ..intake.warehouse import (
+    STATUS_PENDING,
+    WarehouseBusyError,
+    connect,
+    exclusive_run,
+)
+from ..quality.findings import (
+    STATUS_ACCEPTED,
+    STATUS_ACCEPTED_WITH_WARNINGS,
+    STATUS_REJECTED,
+    STATUS_UNREADABLE,
+)
 from ..settings import Settings
 
 COLUMNS = ["version_id", "city_code", "year", "quarter", "version_no", "filename", "sha256", "size_bytes",
