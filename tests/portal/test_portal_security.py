@@ -266,3 +266,47 @@ def test_every_login_upload_and_download_is_audited(app_client, city_b_version):
     assert ("nb", "api_upload", "archived") in actions
     assert ("nb", "download", "ok") in actions
     assert all(r["at"] and r["remote"] for r in rows)
+
+
+def test_template_download_has_the_citys_parks(app_client):
+    import io
+
+    from fixtures.workbooks import registry
+    from openpyxl import load_workbook
+
+    client, _, _ = app_client
+    a = session(client, "hz")
+    response = client.get("/template?year=2025&quarter=3", headers=a.headers)
+    assert response.status_code == 200 and f"{CITY_A}_2025Q3.xlsx" in response.headers["content-disposition"]
+    text = " ".join(str(c.value) for ws in load_workbook(io.BytesIO(response.content)) for row in ws.iter_rows()
+                    for c in row if c.value is not None)
+    assert all(code in text for code in registry(CITY_A).park_code)
+    assert not any(code in text for code in registry(CITY_B).park_code)
+
+
+def test_upload_while_a_run_holds_the_warehouse_is_archived_then_registered(app_client, portal_workdir, monkeypatch):
+    """A pipeline run holds the warehouse: the upload is still archived and answered (202, queued),
+    then registered by the portal's background thread once the run lets go."""
+    from greenpark.intake.warehouse import exclusive_run
+    from greenpark.settings import get_settings
+
+    client, accounts, _ = app_client
+    monkeypatch.setenv("GREENPARK_PORTAL_WAIT_S", "0.3")
+    body = NOT_A_WORKBOOK + b"<!-- queued -->"
+    with exclusive_run(get_settings().warehouse_path, wait_seconds=5):
+        response = client.post("/api/v1/submissions", headers=bearer(accounts.tokens["hz"]),
+                               files={"file": (f"{CITY_A}_2025Q4.xlsx", body)})
+        assert response.status_code == 202, response.text
+        queued = response.json()
+        assert (portal_workdir / "sources" / "inbox" / CITY_A / f"{CITY_A}_2025Q4.xlsx").read_bytes() == body
+        archived = {p.read_bytes() for p in (portal_workdir / "sources" / "archive").rglob("*.xlsx")}
+        assert body in archived
+        assert client.get(f"/api/v1/uploads/{queued['upload_id']}", headers=bearer(accounts.tokens["hz"])).status_code == 202
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        done = client.get(f"/api/v1/uploads/{queued['upload_id']}", headers=bearer(accounts.tokens["hz"]))
+        if done.status_code == 200:
+            break
+        time.sleep(0.3)
+    assert done.status_code == 200, done.text
+    assert done.json()["version_id"] == f"{CITY_A}-2025Q4-v1" and done.json()["status"] == "无法读取"
