@@ -21,10 +21,12 @@ as soon as the warehouse is free (also after a portal restart).
 from __future__ import annotations
 
 import concurrent.futures
+import concurrent.futures.process
 import contextlib
 import datetime as dt
 import json
 import logging
+import multiprocessing as mp
 import os
 import threading
 import time
@@ -114,9 +116,10 @@ class Door:
         self._validator_lock = threading.Lock()
         self._city_locks: dict[str, threading.Lock] = {}
         self._city_locks_guard = threading.Lock()
-        # One thread writes feedback packages (annotated workbooks cost seconds on big files),
-        # off the path between the upload and its findings.
-        self._feedback = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="portal-feedback")
+        # One helper process writes feedback packages: an annotated copy of a province-size
+        # workbook costs seconds of openpyxl, which in a thread here would hold the GIL against
+        # the next clerk's rules; in its own process it runs on the other core.
+        self._feedback = concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
         self._feedback_jobs: dict[str, concurrent.futures.Future] = {}
         self._stop = threading.Event()
         self._retry_thread: threading.Thread | None = None
@@ -296,8 +299,13 @@ class Door:
 
     def _write_package(self, info: dict, findings: list[Finding], archive_path: Path) -> None:
         out_dir = self.settings.outbox_dir / info["city_code"]
-        self._feedback_jobs[info["version_id"]] = self._feedback.submit(
-            write_feedback_package, out_dir, info, findings, archive_path)
+        self._feedback_jobs = {k: job for k, job in self._feedback_jobs.items() if not job.done()}
+        try:
+            job = self._feedback.submit(write_feedback_package, out_dir, info, findings, archive_path)
+        except concurrent.futures.process.BrokenProcessPool:  # the helper died (OOM kill): start another
+            self._feedback = concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
+            job = self._feedback.submit(write_feedback_package, out_dir, info, findings, archive_path)
+        self._feedback_jobs[info["version_id"]] = job
 
     def package_ready(self, version_id: str, timeout: float = 60.0) -> None:
         """Wait for the feedback package of a version this portal is writing (if it is)."""
