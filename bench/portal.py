@@ -38,9 +38,24 @@ def _port() -> int:
 
 
 def _rss(pid: int) -> dict:
+    """The portal's RSS and peak, and the RSS of its helper processes (the feedback writer)."""
     status = Path(f"/proc/{pid}/status").read_text()
-    get = lambda key: int(re.search(rf"{key}:\s+(\d+)", status).group(1)) / 1024  # noqa: E731
-    return {"rss_mib": round(get("VmRSS"), 1), "peak_rss_mib": round(get("VmHWM"), 1)}
+    get = lambda key, text=status: int(re.search(rf"{key}:\s+(\d+)", text).group(1)) / 1024
+    children = [c for t in Path(f"/proc/{pid}/task").iterdir() for c in (t / "children").read_text().split()]
+    helpers = 0.0
+    for child in children:
+        try:
+            helpers += get("VmRSS", Path(f"/proc/{child}/status").read_text())
+        except (OSError, AttributeError):
+            continue
+    return {"rss_mib": round(get("VmRSS"), 1), "peak_rss_mib": round(get("VmHWM"), 1),
+            "helper_processes_rss_mib": round(helpers, 1)}
+
+
+def _stopped_in(proc: subprocess.Popen) -> float:
+    started = time.perf_counter()
+    proc.wait(timeout=60)
+    return round(time.perf_counter() - started, 2)
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -56,7 +71,9 @@ def _login(url: str, name: str) -> tuple[httpx.Client, str]:
     return client, csrf
 
 
-def _uploads(url: str, files: list[Path], users: dict[str, tuple[httpx.Client, str]]) -> list[float]:
+def _uploads(url: str, files: list[Path], users: dict[str, tuple[httpx.Client, str]], parts: list[dict]) -> list[float]:
+    """Seconds from the start of each POST to the end of the findings page; `parts` gets the
+    server's own split (Server-Timing: stream + archive + drop copy, then register + rules)."""
     seconds = []
     for path in files:
         city, period = path.stem.split("_")
@@ -68,6 +85,8 @@ def _uploads(url: str, files: list[Path], users: dict[str, tuple[httpx.Client, s
         if response.status_code != 200 or "审核结论" not in response.text:
             raise RuntimeError(f"{path.name}: {response.status_code} {response.text[:300]}")
         seconds.append(elapsed)
+        timing = dict(re.findall(r"(\w+);dur=(\d+)", response.history[0].headers.get("server-timing", "")))
+        parts.append({k: int(v) / 1000 for k, v in timing.items()})
     return seconds
 
 
@@ -115,12 +134,14 @@ def main() -> None:
             out["rss_idle"] = _rss(proc.pid)
             users = {city: _login(url, f"u{city}") for city in cities}
             # Warm: the first upload waits for the background warm-up (GX import) if it is not done.
-            first = _uploads(url, sets["demo"][:1], users)
+            first = _uploads(url, sets["demo"][:1], users, [])
             out["first_upload_s"] = round(first[0], 2)
             for size, files in sets.items():
                 chosen = files[1:args.uploads + 1] if size == "demo" else files[:args.uploads]
-                secs = _uploads(url, chosen, users)
-                out[size] = {"uploads": len(secs), "bytes_median": int(statistics.median(p.stat().st_size for p in chosen)),
+                parts: list[dict] = []
+                secs = _uploads(url, chosen, users, parts)
+                out[size] = {"archive_p50_s": _pct([p["archive"] for p in parts], 0.5),
+                             "rules_p50_s": _pct([p["rules"] for p in parts], 0.5),"uploads": len(secs), "bytes_median": int(statistics.median(p.stat().st_size for p in chosen)),
                              "p50_s": round(_pct(secs, 0.5), 3), "p95_s": round(_pct(secs, 0.95), 3),
                              "max_s": round(max(secs), 3)}
             out["rss_after_uploads"] = _rss(proc.pid)
@@ -137,7 +158,11 @@ def main() -> None:
                             "seconds": round(time.perf_counter() - started, 2), "rss_after": _rss(proc.pid)}
         finally:
             proc.terminate()
-            proc.wait(timeout=30)
+            try:
+                out["stop_s"] = _stopped_in(proc)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return
@@ -145,7 +170,8 @@ def main() -> None:
     for size in ("demo", "province"):
         r = out[size]
         print(f"{size:8s} upload → findings in page: p50 {r['p50_s']} s, p95 {r['p95_s']} s, max {r['max_s']} s "
-              f"({r['uploads']} uploads, median {r['bytes_median'] / 1e6:.2f} MB)")
+              f"({r['uploads']} uploads, median {r['bytes_median'] / 1e6:.2f} MB; server p50: stream+archive "
+              f"{r['archive_p50_s']} s, register+rules {r['rules_p50_s']} s)")
     print(f"RSS idle {out['rss_idle']}, after uploads {out['rss_after_uploads']}")
     b = out["burst"]
     print(f"burst: {b['ok']}/{b['requests']} answered 200 in {b['seconds']} s; RSS after {b['rss_after']}")

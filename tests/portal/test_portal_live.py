@@ -65,6 +65,14 @@ def test_browser_upload_shows_the_finding_and_the_grid(live_portal, tmp_path):
         expect(cell).to_have_class(re.compile("k-rejected"))
         expect(cell).to_contain_text("退回")
         expect(page.locator("#grid tbody tr", has_text="2025").locator("td").nth(0)).to_contain_text("未报送")
+        # Accessibility (axe-core, WCAG 2.1 AA): no serious or critical violation on the grid and findings pages.
+        from axe_playwright_python.sync_playwright import Axe
+
+        for url in (page.url, page.url.replace("/grid", f"/submissions/{CITY_A}-2025Q2-v1")):
+            page.goto(url)
+            results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa"]}})
+            bad = [v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+            assert not bad, (url, bad)
         browser.close()
 
 

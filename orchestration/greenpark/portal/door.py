@@ -140,7 +140,9 @@ class Door:
 
     def stop(self) -> None:
         self._stop.set()
-        self._feedback.shutdown(wait=True)
+        # Packages not yet started are dropped: the pipeline writes every version's package when
+        # it processes it, so nothing is lost by stopping now.
+        self._feedback.shutdown(wait=True, cancel_futures=True)
 
     def validator(self):
         """The process's one Validator (GX imported and suites set up once); callers hold _validator_lock."""
