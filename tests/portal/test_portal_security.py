@@ -60,14 +60,16 @@ def city_b_version(app_client):
 
 
 def _routes(app):
+    """(method, path) of every route the app serves, routers included (FastAPI's own walk)."""
+    from fastapi.routing import iter_route_contexts
     from greenpark.portal.app import ROUTE_ACCESS
 
     found = {}
-    for route in app.routes:
-        if isinstance(route, Mount):
+    for route in iter_route_contexts(app.routes):
+        if isinstance(route.original_route, Mount):
             found[("GET", route.path)] = route
             continue
-        for method in sorted(route.methods - {"HEAD"}):
+        for method in sorted((route.methods or set()) - {"HEAD"}):
             found[(method, route.path)] = route
     return found, ROUTE_ACCESS
 
