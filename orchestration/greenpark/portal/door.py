@@ -125,6 +125,7 @@ class Door:
         self._retry_thread: threading.Thread | None = None
         self.warm = threading.Event()
         self._validator = None
+        self.failed: set[int] = set()  # uploads whose check raised: not retried until a restart
 
     # --- lifecycle ------------------------------------------------------------------------------
     def start(self, warm: bool = True) -> None:
@@ -319,12 +320,15 @@ class Door:
     def _retry_loop(self) -> None:
         while not self._stop.wait(timeout=3.0):
             for upload in self.queued_uploads():
+                if upload.id in self.failed:
+                    continue
                 try:
                     self.check(upload, wait=1.0)
                 except WarehouseBusy:
                     break
-                except Exception:  # keep trying the others; the run pulls the drop copy anyway
-                    log.exception("门户:上传 %s 登记失败,稍后重试", upload.id)
+                except Exception:  # the others go on; the run pulls the drop copy anyway
+                    log.exception("门户:上传 %s 审核出错,留待流水线处理", upload.id)
+                    self.failed.add(upload.id)
 
 
 def version_info(version: pd.Series, names: dict[str, str]) -> dict:
