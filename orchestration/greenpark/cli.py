@@ -391,6 +391,137 @@ def versions(city: str | None, as_json: bool) -> None:
 
 
 @main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="局域网服务时设为本机局域网地址或 0.0.0.0(建议置于反向代理之后)。")
+@click.option("--port", type=int, default=8800, show_default=True)
+@click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True,
+              help="信任其 X-Forwarded-For / X-Forwarded-Proto 的反向代理地址(逗号分隔)。")
+def portal(host: str, port: int, forwarded_allow_ips: str) -> None:
+    """启动报送门户:各市在浏览器中上传季度文件、几秒内看到审核结果(Ctrl+C 结束)。
+
+    账号用 greenpark users 管理;数据仓库忙(流水线运行中)时上传先归档、排队审核。
+    """
+    import uvicorn
+
+    from .portal.app import create_app
+
+    settings = get_settings()
+    from .portal.accounts import list_users
+    from .portal.store import open_store
+
+    if not list_users(open_store(settings)):
+        click.echo("提示:还没有账号,请先用 greenpark users add 创建。", err=True)
+    click.echo(f"报送门户:http://{host}:{port}/ (Ctrl+C 结束)", err=True)
+    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True,
+                forwarded_allow_ips=forwarded_allow_ips, limit_concurrency=200, timeout_keep_alive=5,
+                server_header=False, log_level="warning")
+
+
+@main.group()
+def users() -> None:
+    """报送门户账号:市级用户只能看本市,省级用户只读查看各市。"""
+
+
+def _store():
+    from .portal.store import open_store
+
+    return open_store(get_settings())
+
+
+def _password_from_stdin_or_generated() -> tuple[str, bool]:
+    """A password piped on stdin, or (when stdin is a terminal or empty) a generated one."""
+    from .portal.accounts import generate_password
+
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline().rstrip("\r\n")
+        if line:
+            return line, False
+    return generate_password(), True
+
+
+def _account_call(fn, *args, **kwargs):
+    from .portal.accounts import AccountError
+
+    try:
+        return fn(*args, **kwargs)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--city", help="城市代码(市级用户,只能看和报本市)。")
+@click.option("--province", is_flag=True, help="省级用户(只读查看各市)。")
+def users_add(name: str, city: str | None, province: bool) -> None:
+    """新建用户。密码从标准输入读取一行;没有输入时生成随机密码并只显示这一次。"""
+    from .portal.accounts import add_user
+    from .registry import city_names
+
+    if city and city not in city_names(get_settings()):
+        raise click.BadParameter(f"城市代码 {city} 不在园区名录中。", param_hint="--city")
+    password, generated = _password_from_stdin_or_generated()
+    user = _account_call(add_user, _store(), name, password, city_code=city, province=province)
+    click.echo(f"已创建用户 {user.name}({'省级' if user.is_province else '市级 ' + user.city_code})")
+    if generated:
+        click.echo(f"初始密码(只显示这一次):{password}")
+
+
+@users.command("list")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+def users_list(as_json: bool) -> None:
+    """列出用户(不含密码和令牌)。"""
+    from .portal.accounts import list_users
+
+    rows = list_users(_store())
+    if as_json:
+        _echo_json(rows)
+        return
+    for r in rows:
+        role = "省级" if r["role"] == "province" else f"市级 {r['city_code']}"
+        click.echo(f"{r['name']}\t{role}\t{'已停用' if r['disabled'] else '正常'}\t有效令牌 {r['tokens']} 个\t创建于 {r['created_at']}")
+    if not rows:
+        click.echo("没有用户。")
+
+
+@users.command("disable")
+@click.argument("name")
+def users_disable(name: str) -> None:
+    """停用用户:不能再登录,已登录的会话和 API 令牌立即失效。"""
+    from .portal.accounts import disable_user
+
+    _account_call(disable_user, _store(), name)
+    click.echo(f"已停用 {name}")
+
+
+@users.command("reset")
+@click.argument("name")
+def users_reset(name: str) -> None:
+    """重设密码(标准输入一行,或生成并只显示一次);已登录的会话失效,停用的用户恢复。"""
+    from .portal.accounts import reset_password
+
+    password, generated = _password_from_stdin_or_generated()
+    _account_call(reset_password, _store(), name, password)
+    click.echo(f"已重设 {name} 的密码")
+    if generated:
+        click.echo(f"新密码(只显示这一次):{password}")
+
+
+@users.command("token")
+@click.argument("name")
+@click.option("--revoke", is_flag=True, help="吊销该用户的全部 API 令牌。")
+def users_token(name: str, revoke: bool) -> None:
+    """发放一个 API 令牌(只显示这一次,库中只存其摘要),或用 --revoke 吊销全部令牌。"""
+    from .portal.accounts import issue_token, revoke_tokens
+
+    if revoke:
+        n = _account_call(revoke_tokens, _store(), name)
+        click.echo(f"已吊销 {name} 的 {n} 个令牌")
+        return
+    token = _account_call(issue_token, _store(), name)
+    click.echo(f"{name} 的 API 令牌(只显示这一次,请妥善保存):")
+    click.echo(token)
+
+
+@main.command()
 @click.option("--port", type=int, default=3000, show_default=True)
 def ui(port: int) -> None:
     """启动 Dagster 界面(dagster dev),数据组在此查看运行、校验与资产。"""

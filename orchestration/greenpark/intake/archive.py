@@ -194,6 +194,13 @@ def _stream_to_archive(archive_dir: Path, dropped: DroppedFile, ext: str) -> tup
         raise _clear(exc, archive_dir) from exc
 
 
+def archive_dropped(archive_dir: Path, dropped: DroppedFile) -> tuple[str, int, Path]:
+    """Only the archive step of a pull: (sha256, size, archive path). The portal calls it to have a
+    browser upload's bytes archived before it answers, whether or not the warehouse is free."""
+    suffix = PurePosixPath(dropped.filename).suffix.lower().lstrip(".")
+    return _stream_to_archive(archive_dir, dropped, suffix if suffix in EXTENSIONS else "bin")
+
+
 def remove_stale_temp_files(archive_dir: Path, *, older_than_s: float = STALE_TEMP_S) -> int:
     """Temp files a killed pull left behind (never referenced by any version row)."""
     removed = 0
@@ -213,10 +220,8 @@ def pull_file(
     match = FILENAME_RE.match(dropped.filename)
     year = int(match["year"]) if match else None
     quarter = int(match["quarter"]) if match else None
-    suffix = PurePosixPath(dropped.filename).suffix.lower().lstrip(".")
-    ext = suffix if suffix in EXTENSIONS else "bin"
     # Bytes first (complete, fsynced, renamed), row second: a crash in between heals on the next pull.
-    sha256, size, archive_path = _stream_to_archive(archive_dir, dropped, ext)
+    sha256, size, archive_path = archive_dropped(archive_dir, dropped)
 
     existing = con.execute(
         """

@@ -95,12 +95,12 @@ def _is_lock_conflict(exc: Exception) -> bool:
     return "lock" in text and ("conflicting" in text or "could not set lock" in text)
 
 
-def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+def _open(path: Path, read_only: bool, wait_seconds: float | None = None) -> duckdb.DuckDBPyConnection:
     """duckdb.connect, waiting (bounded, with backoff and jitter) while another process holds the file.
 
     DuckDB allows one process to open a file for writing (and none to read it meanwhile); two
     `greenpark run`s or a run and `greenpark versions` then take turns instead of failing."""
-    deadline = time.monotonic() + lock_wait_seconds()
+    deadline = time.monotonic() + (lock_wait_seconds() if wait_seconds is None else wait_seconds)
     delay = 0.05
     while True:
         try:
@@ -117,10 +117,14 @@ def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 
 @contextlib.contextmanager
-def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    path: Path, *, read_only: bool = False, wait_seconds: float | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """`wait_seconds`: how long to wait for another process's hold (default GREENPARK_LOCK_WAIT_S);
+    the portal waits briefly and answers "queued" rather than keeping a clerk waiting for a run."""
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = _open(path, read_only)
+    con = _open(path, read_only, wait_seconds)
     try:
         if not read_only:
             ensure_schema(con)

@@ -1,0 +1,94 @@
+"""Sessions in signed cookies and the CSRF token every form carries.
+
+The cookie holds (user id, session epoch, CSRF token), signed with itsdangerous and timestamped:
+it expires after GREENPARK_PORTAL_SESSION_MINUTES (default 480), and bumping the user's session
+epoch (logout, disable, password reset) ends every open session at once. HttpOnly, SameSite=Strict,
+Secure when the request came over HTTPS (the reverse proxy's X-Forwarded-Proto).
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from ..settings import Settings
+
+SESSION_COOKIE = "gp_session"
+LOGIN_COOKIE = "gp_login"  # CSRF token of the login form, before there is a session
+
+
+def session_seconds() -> int:
+    try:
+        return int(float(os.environ.get("GREENPARK_PORTAL_SESSION_MINUTES") or 480) * 60)
+    except ValueError:
+        return 480 * 60
+
+
+def secret_key(settings: Settings) -> str:
+    """GREENPARK_PORTAL_SECRET, or a random key kept (mode 0600) beside the portal database."""
+    value = os.environ.get("GREENPARK_PORTAL_SECRET")
+    if value:
+        return value
+    path = settings.workdir / "data" / "portal_secret"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Session:
+    user_id: int
+    epoch: int
+    csrf: str
+
+
+class Signer:
+    def __init__(self, key: str):
+        self._session = URLSafeTimedSerializer(key, salt="greenpark-portal-session")
+        self._login = URLSafeTimedSerializer(key, salt="greenpark-portal-login")
+
+    def session_cookie(self, user_id: int, epoch: int) -> tuple[str, Session]:
+        session = Session(user_id, epoch, secrets.token_urlsafe(24))
+        return self._session.dumps([session.user_id, session.epoch, session.csrf]), session
+
+    def read_session(self, cookie: str | None) -> tuple[Session | None, bool]:
+        """(session, expired): an expired cookie is told apart so the page can say so."""
+        if not cookie or len(cookie) > 400:
+            return None, False
+        try:
+            user_id, epoch, csrf = self._session.loads(cookie, max_age=session_seconds())
+        except SignatureExpired:
+            return None, True
+        except (BadSignature, ValueError, TypeError):
+            return None, False
+        return Session(int(user_id), int(epoch), str(csrf)), False
+
+    def login_token(self) -> tuple[str, str]:
+        token = secrets.token_urlsafe(24)
+        return self._login.dumps(token), token
+
+    def read_login_token(self, cookie: str | None) -> str | None:
+        if not cookie or len(cookie) > 400:
+            return None
+        try:
+            return str(self._login.loads(cookie, max_age=3600))
+        except (BadSignature, ValueError, TypeError):
+            return None
+
+
+def same_token(expected: str | None, given: str | None) -> bool:
+    return bool(expected) and bool(given) and hmac.compare_digest(str(expected), str(given))
+
+
+def cookie_options(secure: bool, max_age: int) -> dict:
+    return {"httponly": True, "samesite": "strict", "secure": secure, "max_age": max_age, "path": "/"}
