@@ -159,7 +159,7 @@ class Door:
         try:
             import tempfile
 
-            from ..demo.template import write_template
+            from ..workbook_template import write_template
             from ..intake.workbook import parse_workbook
             from ..registry import load_parks
 

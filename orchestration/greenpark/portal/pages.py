@@ -204,7 +204,7 @@ def deadlines_page(request: Request, city: str | None = None):
 
 @router.get("/template")
 def template(request: Request, year: int | None = None, quarter: int | None = None, city: str | None = None):
-    from ..demo.template import write_template
+    from ..workbook_template import write_template
 
     portal = portal_of(request)
     user = session_user(request)
