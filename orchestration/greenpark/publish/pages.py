@@ -27,6 +27,7 @@ import posixpath
 from collections import defaultdict
 from pathlib import Path
 
+import jieba
 import pandas as pd
 import yaml
 
@@ -115,14 +116,21 @@ def _annual_from_quarters(quarters: pd.DataFrame) -> pd.DataFrame:
     the shown quarters would give the hidden one away."""
     flows = [c for c, _, _ in FLOWS if c in quarters.columns]
     grouped = quarters.groupby("year")
-    yearly = grouped[flows].agg(lambda s: s.sum(skipna=False)).join(
-        grouped["quarter"].count().rename("n_quarters")).reset_index()
+    hidden = quarters[flows].isna().groupby(quarters.year).any()
+    yearly = grouped[flows].sum().mask(hidden).join(grouped["quarter"].count().rename("n_quarters")).reset_index()
     va = yearly["value_added_wan_yuan"].where(yearly["value_added_wan_yuan"] > 0)
     yearly["energy_intensity_tce_per_wan_yuan"] = yearly["energy_tce"] / va
     yearly["co2_intensity_t_per_wan_yuan"] = yearly["co2_t"] / va
     yearly["water_intensity_m3_per_wan_yuan"] = yearly["fresh_water_wan_m3"] * 1e4 / va
     yearly["solid_waste_intensity_t_per_wan_yuan"] = yearly["solid_waste_t"] / va
     return yearly
+
+
+def _search_words(name: str) -> str:
+    """The words of a park name as a search engine splits them (宁波高新技术产业开发区 → 宁波 高新 技术
+    高新技术 …), so a search for a part of the name ("宁波高新") finds the park: the site's search
+    index holds only the coarser words of jieba's default cut, where 高新技术 is one word."""
+    return " ".join(dict.fromkeys(w for w in jieba.cut_for_search(str(name)) if w.strip()))
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -239,7 +247,7 @@ class _Site:
         for ids in inds.get("source_version_ids", []):
             versions.update(split_ids(ids))
         self.w.page(
-            rel, "report.md.j2", page_title=f"{name} {year} 年度绿色低碳发展报告",
+            rel, "report.md.j2", keywords=_search_words(name), page_title=f"{name} {year} 年度绿色低碳发展报告",
             heading=f"{name} {year} 年度绿色低碳发展报告", search_boost=REPORT_SEARCH_BOOST if year == self.latest else None,
             ev=ev, name=name, code=code, year=year, compliance=_compliance(ev.get("is_compliant")),
             designation=self.designation_as_of(park, year), n_city=int((same_year.city_code == ev.get("city_code")).sum()),
@@ -452,6 +460,15 @@ class _Site:
                 "versions": [(names.get(c, c), sorted(vs)) for c, vs in sorted(by_city.items())]}
 
 
+def _teach_search_segmenter(names) -> None:
+    """Make every park name one word for jieba, the search plugin's segmenter (same process).
+    The browser side of the search matches each typed word as a prefix of an indexed word and does
+    not segment Chinese, so "宁波高新" finds a park only if its whole name is one indexed word; the
+    parts of the name are indexed too (the report's 检索词 line), so "高新" still finds it."""
+    for name in sorted({str(n) for n in names if not is_missing(n)}):
+        jieba.add_word(name, freq=1_000_000)
+
+
 def generate_pages(warehouse_path: Path, out_dir: Path, *, demo_data: bool) -> dict:
     """Write the docs tree for `mkdocs build` into `out_dir` (expected empty) from the marts.
 
@@ -460,6 +477,7 @@ def generate_pages(warehouse_path: Path, out_dir: Path, *, demo_data: bool) -> d
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     marts = load_marts(Path(warehouse_path))
+    _teach_search_segmenter(marts.dim_park.park_name)
     writer = _Writer(out_dir, demo_data)
     site = _Site(marts, writer)
     nav = site.generate()
