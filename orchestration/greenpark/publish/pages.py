@@ -24,6 +24,7 @@ links); the site tests check that every link resolves.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -127,10 +128,16 @@ def _annual_from_quarters(quarters: pd.DataFrame) -> pd.DataFrame:
 
 
 def _search_words(name: str) -> str:
-    """The words of a park name as a search engine splits them (宁波高新技术产业开发区 → 宁波 高新 技术
-    高新技术 …), so a search for a part of the name ("宁波高新") finds the park: the site's search
-    index holds only the coarser words of jieba's default cut, where 高新技术 is one word."""
-    return " ".join(dict.fromkeys(w for w in jieba.cut_for_search(str(name)) if w.strip()))
+    """Search words for a park's report: jieba's search-engine cut of its name (宁波 高新 技术 高新技术 …)
+    and every single character and pair of characters of it. The site search splits a typed
+    Chinese query into the longest words its index holds, each matched as a prefix; a query
+    such as "宁波大榭" then finds this park's words and ranks its report first, while the page text
+    alone holds only the coarser words of jieba's default cut (高新技术, not 高新)."""
+    name = str(name)
+    words = [w for w in jieba.cut_for_search(name) if w.strip()]
+    for run in re.findall(r"[\u4e00-\u9fff]+", name):
+        words += list(run) + [run[k:k + 2] for k in range(len(run) - 1)]
+    return " ".join(dict.fromkeys(words))
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -460,15 +467,6 @@ class _Site:
                 "versions": [(names.get(c, c), sorted(vs)) for c, vs in sorted(by_city.items())]}
 
 
-def _teach_search_segmenter(names) -> None:
-    """Make every park name one word for jieba, the search plugin's segmenter (same process).
-    The browser side of the search matches each typed word as a prefix of an indexed word and does
-    not segment Chinese, so "宁波高新" finds a park only if its whole name is one indexed word; the
-    parts of the name are indexed too (the report's 检索词 line), so "高新" still finds it."""
-    for name in sorted({str(n) for n in names if not is_missing(n)}):
-        jieba.add_word(name, freq=1_000_000)
-
-
 def generate_pages(warehouse_path: Path, out_dir: Path, *, demo_data: bool) -> dict:
     """Write the docs tree for `mkdocs build` into `out_dir` (expected empty) from the marts.
 
@@ -477,7 +475,6 @@ def generate_pages(warehouse_path: Path, out_dir: Path, *, demo_data: bool) -> d
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     marts = load_marts(Path(warehouse_path))
-    _teach_search_segmenter(marts.dim_park.park_name)
     writer = _Writer(out_dir, demo_data)
     site = _Site(marts, writer)
     nav = site.generate()
