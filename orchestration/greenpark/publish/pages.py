@@ -425,13 +425,15 @@ class _Site:
             earlier = [y for y in gf_years if y < year]
             used = gf[gf.year == earlier[-1]].iloc[0].tco2_per_mwh if earlier else None
             grid_notes.append({"year": year, "from": earlier[-1] if earlier else None, "value": used})
+        weights = self.m.mujun_weights
         return {"page_title": "方法说明", "heading": "方法说明", "t": self.t,
                 "total": sum(float(v) for v in self.dim_max.values()) if self.dim_max else None,
                 "conditions": CONDITIONS, "dimensions": _records(dims), "groups": groups,
                 "sample_source": bool(self.m.dim_indicator.get("source").astype(str).str.contains("示例").any()),
                 "energy_factors": _records(self.m.energy_factors), "grid": _records(gf), "grid_notes": grid_notes,
-                "mujun_weights": _records(self.m.tables.get("mujun_weights", pd.DataFrame())),
-                "mujun_cutoffs": _records(self.m.tables.get("mujun_class_cutoffs", pd.DataFrame()))}
+                "mujun_weights": _records(weights.sort_values(["weight", "mujun_indicator_code"], ascending=[False, True],
+                                                              kind="mergesort")) if "weight" in weights else [],
+                "mujun_cutoffs": _records(self.m.mujun_class_cutoffs)}
 
     def open_data(self) -> dict:
         resources = export_open_data(self.m, self.w.out_dir / "open-data", demo_data=self.w.demo)
