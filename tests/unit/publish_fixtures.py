@@ -359,7 +359,8 @@ def build_fixture_warehouse(path: Path) -> Path:
         evaluation.append(dict(
             park_code=key[0], year=key[1], **scores, total_score=total, b1_level_ok=b1, b2_no_incidents=b2, b2_detail_zh=b2_detail,
             b3_four_quarters=b3, b4_clean_production=b4, necessary_conditions_met=necessary,
-            failed_conditions_zh=";".join(failed),  # '' when none, as in the mart is_compliant=necessary and total >= 80,
+            failed_conditions_zh=";".join(failed),  # "" when none, as in the mart
+            is_compliant=necessary and total >= 80,
             quarters_accepted=row["quarters_accepted"], source_version_ids=row["source_version_ids"],
             city_code=row["city_code"]))
     ev = pd.DataFrame(evaluation)
@@ -415,6 +416,13 @@ def build_fixture_warehouse(path: Path) -> Path:
              new_version_ids="330100-2025Q1-v1,330100-2025Q2-v2,330100-2025Q3-v1,330100-2025Q4-v1", change_pct=25.8,
              city_code="330100", revised_quarter=2, superseded_version_id="330100-2025Q2-v1",
              replacing_version_id="330100-2025Q2-v2"),
+        # a revision that rounds to no change, and a smaller one: the report lists changes largest first
+        *[dict(park_code="3301-03", year=2025, indicator_id=i, old_value=old, new_value=new,
+               old_version_ids="330100-2025Q1-v1,330100-2025Q2-v1,330100-2025Q3-v1,330100-2025Q4-v1",
+               new_version_ids="330100-2025Q1-v1,330100-2025Q2-v2,330100-2025Q3-v1,330100-2025Q4-v1", change_pct=pct,
+               city_code="330100", revised_quarter=2, superseded_version_id="330100-2025Q2-v1",
+               replacing_version_id="330100-2025Q2-v2")
+          for i, old, new, pct in (("CG01", 40.0, 40.01, 0.025), ("RG01", 8.0, 7.6, -5.0))],
         dict(park_code="3302-01", year=2025, indicator_id="RG02", old_value=90.2, new_value=91.0,
              old_version_ids="330200-2025Q1-v1,330200-2025Q2-v1,330200-2025Q3-v1,330200-2025Q4-v1",
              new_version_ids="330200-2025Q1-v1,330200-2025Q2-v2,330200-2025Q3-v1,330200-2025Q4-v1", change_pct=0.9,
