@@ -370,15 +370,18 @@ def test_every_page_says_it_is_chinese_as_used_in_china(built):
 
 
 def test_charts_keep_their_values_in_accessible_text(built):
-    """Each chart is an image to assistive technology; its values are in a visually hidden table."""
+    """Each chart is an image to assistive technology; its values are in visually hidden text."""
     report = (built[2] / "parks" / "3301-03" / "2025.html").read_text(encoding="utf-8")
     figures = re.findall(r'<figure class="gp-chart".*?</figure>', report, re.DOTALL)
     assert len(figures) == 9  # six dimensions, four quarterly and four yearly trends
     for figure in figures:
         svg, hidden = figure.split("</svg>", 1)
         values = re.findall(r'<text class="gp-(?:value|missing)"[^>]*>([^<]+)</text>', svg)
-        cells = re.findall(r"<td>([^<]+)</td>", hidden.split('<div class="gp-sr">', 1)[1])
-        assert values and cells == values, figure[:200]
+        text = hidden.split('<p class="gp-sr">', 1)[1].split("</p>", 1)[0]
+        labels = re.findall(r'<text class="gp-(?:axis" [^>]*text-anchor="middle|label" [^>]*text-anchor="end)"[^>]*>([^<]+)</text>',
+                            svg)
+        assert values and len(labels) == len(values), figure[:200]
+        assert text.split("数据：", 1)[1] == "；".join(f"{k} {v}" for k, v in zip(labels, values)) + "。", figure[:200]
 
 
 def test_b2_names_the_case_from_the_data(built, warehouse):

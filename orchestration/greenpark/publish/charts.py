@@ -2,7 +2,7 @@
 
 Functions here return plain data: coordinates rounded to one decimal as text, so the same numbers
 always give the same bytes, and each chart's values as (label, value) pairs, which the template
-prints as a visually hidden table: a screen reader gets the numbers, not only the title.
+prints as visually hidden text: a screen reader gets the numbers, not only the title.
 Colours come from CSS classes (site/overrides/assets/stylesheets/greenpark.css).
 """
 

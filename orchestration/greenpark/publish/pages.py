@@ -112,12 +112,13 @@ def _compliance(value) -> str | None:
 
 
 def _annual_from_quarters(quarters: pd.DataFrame) -> pd.DataFrame:
-    """Annual flows as sums of the accepted quarters, then intensities as ratios of the sums.
+    """Park-year flows as sums of the accepted quarters, then intensities as ratios of the sums.
     A quarter hidden by disclosure control (NaN) makes its year's sum NaN: a partial sum next to
     the shown quarters would give the hidden one away."""
     flows = [c for c, _, _ in FLOWS if c in quarters.columns]
-    grouped = quarters.groupby("year")
-    hidden = quarters[flows].isna().groupby(quarters.year).any()
+    keys = [quarters.park_code, quarters.year]
+    grouped = quarters.groupby(keys)
+    hidden = quarters[flows].isna().groupby(keys).any()
     yearly = grouped[flows].sum().mask(hidden).join(grouped["quarter"].count().rename("n_quarters")).reset_index()
     va = yearly["value_added_wan_yuan"].where(yearly["value_added_wan_yuan"] > 0)
     yearly["energy_intensity_tce_per_wan_yuan"] = yearly["energy_tce"] / va
@@ -144,6 +145,13 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return frame.to_dict("records")
 
 
+def _by_park_year(frame: pd.DataFrame) -> dict[tuple[str, int], pd.DataFrame]:
+    """Rows per (park_code, year), once: filtering the whole frame for every report costs O(n²)."""
+    if frame.empty:
+        return {}
+    return {(code, int(year)): group for (code, year), group in frame.groupby(["park_code", "year"], sort=False)}
+
+
 class _Site:
     def __init__(self, marts: Marts, writer: _Writer):
         self.m = marts
@@ -165,6 +173,23 @@ class _Site:
         self.flags = marts.fct_dynamic_management
         self.t = marts.thresholds
         self.reports = 0
+        # per park-year slices of the marts the reports read
+        order = {d: i for i, d in enumerate(marts.dimension_order)}
+        inds = join_new_columns(marts.fct_park_indicators, marts.dim_indicator, "indicator_id")
+        inds = inds.assign(_dim=inds.dimension_code.map(order))
+        self.indicators_by = _by_park_year(inds.sort_values(["park_code", "year", "_dim", "indicator_id"], kind="mergesort"))
+        quarters = marts.fct_park_quarter.drop_duplicates(["park_code", "year", "quarter"], keep="last")
+        self.quarters_by = {code: group for code, group in quarters.groupby("park_code", sort=False)}
+        self.annual_by = {code: group for code, group in _annual_from_quarters(quarters).groupby("park_code", sort=False)}
+        rv = marts.fct_revisions
+        rv = rv[rv.change_pct.round(1).abs() > 0]
+        self.revisions_by = _by_park_year(rv.assign(_abs=rv.change_pct.abs()).sort_values(
+            ["_abs", "indicator_id"], ascending=[False, True], kind="mergesort"))
+        self.mujun_by = _by_park_year(marts.fct_park_mujun_public)
+        flags = self.flags.assign(_o=self.flags.flag_zh.map({f: i for i, f in enumerate(BULLETIN_FLAGS)}))
+        self.flags_by = _by_park_year(flags.sort_values("_o", kind="mergesort"))
+        self.n_by_year = self.ev.groupby("year").size().to_dict()
+        self.n_by_city_year = self.ev.groupby(["city_code", "year"]).size().to_dict()
 
     def park_name(self, code: str) -> str:
         return self.parks.park_name.get(code, code)
@@ -213,7 +238,6 @@ class _Site:
         rel = _report_path(code, year)
         park = self.parks.loc[code] if code in self.parks.index else pd.Series(dtype=object)
         name = self.park_name(code)
-        same_year = self.ev[self.ev.year == year]
         conditions = []
         for col, cid, label in CONDITIONS:
             detail = ev.get("b2_detail_zh") if col == "b2_no_incidents" else None
@@ -221,19 +245,17 @@ class _Site:
                                "detail": None if is_missing(detail) else detail})
         dims = [(self.dim_names.get(d, d), ev.get(f"score_{d.lower()}"), self.dimension_max(d))
                 for d in self.m.dimension_order]
-        inds = self.m.fct_park_indicators
-        inds = inds[(inds.park_code == code) & (inds.year == year)]
-
-        quarters = self.m.fct_park_quarter
-        quarters = quarters[(quarters.park_code == code) & (quarters.year <= year)]
-        quarters = quarters.drop_duplicates(["year", "quarter"], keep="last")
+        inds = self.indicators_by.get((code, year), pd.DataFrame(columns=["source_version_ids"]))
+        quarters = self.quarters_by.get(code, self.m.fct_park_quarter.iloc[0:0])
+        quarters = quarters[quarters.year <= year]
         trends = None
         if not quarters.empty:
             # every quarter of the years shown, so a quarter without accepted data is visible as such
             grid = pd.DataFrame([(y, q) for y in sorted(set(quarters.year)) for q in range(1, 5)],
                                 columns=["year", "quarter"]).merge(quarters, on=["year", "quarter"], how="left")
             labels = [f"{int(y)}Q{int(q)}" for y, q in zip(grid.year, grid.quarter)]
-            yearly = _annual_from_quarters(quarters)
+            yearly = self.annual_by[code]
+            yearly = yearly[yearly.year <= year]
             ylabels = [f"{int(y)} 年" + ("" if n == 4 else f"（{int(n)} 季度）")
                        for y, n in zip(yearly.year, yearly.n_quarters)]
             trends = {
@@ -245,10 +267,8 @@ class _Site:
                 "partial": [int(y) for y, n in zip(yearly.year, yearly.n_quarters) if n < 4],
             }
 
-        mj = self.m.fct_park_mujun_public
-        mj = _records(mj[(mj.park_code == code) & (mj.year == year)])
-        fl = self.flags[(self.flags.park_code == code) & (self.flags.year == year)]
-        fl = fl.assign(_o=fl.flag_zh.map({f: i for i, f in enumerate(BULLETIN_FLAGS)})).sort_values("_o", kind="mergesort")
+        mj = _records(self.mujun_by[(code, year)]) if (code, year) in self.mujun_by else []
+        fl = _records(self.flags_by[(code, year)]) if (code, year) in self.flags_by else []
 
         versions = set(split_ids(ev.get("source_version_ids")))
         for ids in inds.get("source_version_ids", []):
@@ -257,33 +277,27 @@ class _Site:
             rel, "report.md.j2", keywords=_search_words(name), page_title=f"{name} {year} 年度绿色低碳发展报告",
             heading=f"{name} {year} 年度绿色低碳发展报告", search_boost=REPORT_SEARCH_BOOST if year == self.latest else None,
             ev=ev, name=name, code=code, year=year, compliance=_compliance(ev.get("is_compliant")),
-            designation=self.designation_as_of(park, year), n_city=int((same_year.city_code == ev.get("city_code")).sum()),
-            n_province=len(same_year), city_href=_md_link(rel, _city_path(str(ev.get("city_code")))),
+            designation=self.designation_as_of(park, year), n_city=self.n_by_city_year.get((ev.get("city_code"), year), 0),
+            n_province=self.n_by_year.get(year, 0), city_href=_md_link(rel, _city_path(str(ev.get("city_code")))),
             bulletin_href=_md_link(rel, f"bulletin/{year}.md"), methodology_href=_md_link(rel, "methodology.md"),
             conditions=conditions, dims_chart=charts.score_bars(f"{name} {year} 年六个维度得分（分）", dims), dims=dims,
             indicators=self.indicator_rows(inds), trends=trends, mujun=mj,
             suppress_below=self.t["suppress_below_enterprises"],
-            flags=_records(fl), versions=sorted(versions), revisions=self.revisions(code, year))
+            flags=fl, versions=sorted(versions), revisions=self.revisions(code, year))
         self.reports += 1
 
-    def indicator_rows(self, inds: pd.DataFrame) -> list[dict]:
-        order = {d: i for i, d in enumerate(self.m.dimension_order)}
-        merged = join_new_columns(inds, self.m.dim_indicator, "indicator_id")
-        merged["_dim"] = merged.dimension_code.map(order)
+    @staticmethod
+    def indicator_rows(inds: pd.DataFrame) -> list[dict]:
         rows = []
-        for r in merged.sort_values(["_dim", "indicator_id"], kind="mergesort").to_dict("records"):
+        for r in _records(inds):
             rows.append({**r, "boolean": bool(r.get("is_boolean")) or r.get("unit") == "是/否",
                          "missing": bool(r.get("is_missing")) or is_missing(r.get("value"))})
         return rows
 
     def revisions(self, code: str, year: int) -> dict:
         """Changed published values only, largest change first, and the versions once."""
-        rv = self.m.fct_revisions
-        rv = rv[(rv.park_code == code) & (rv.year == year)]
-        rv = rv[rv.change_pct.round(1).abs() > 0]
-        rv = rv.assign(_abs=rv.change_pct.abs()).sort_values(["_abs", "indicator_id"], ascending=[False, True],
-                                                              kind="mergesort")
-        rows = [{**r, "indicator_name": self.indicators.indicator_name.get(r["indicator_id"], ""),
+        rv = self.revisions_by.get((code, year))
+        rows = [] if rv is None else [{**r, "indicator_name": self.indicators.indicator_name.get(r["indicator_id"], ""),
                  "unit": self.indicators.unit.get(r["indicator_id"])} for r in _records(rv)]
         pairs = sorted({(r["superseded_version_id"], r["replacing_version_id"]) for r in rows
                         if not is_missing(r.get("superseded_version_id"))})
