@@ -166,10 +166,12 @@ class _Site:
         self.latest = self.years[-1] if self.years else None
         self.cities = list(marts.dim_park[["city_code", "city_name"]].drop_duplicates("city_code")
                            .sort_values("city_code").itertuples(index=False))
-        self.dim_names = dict(zip(marts.dimensions.get("dimension_code", []), marts.dimensions.get("dimension_name", [])))
-        self.dim_names.update({k: v for k, v in zip(marts.dim_indicator.dimension_code, marts.dim_indicator.dimension_name)
+        dims = marts.dimensions
+        self.dim_names = dict(zip(dims.get("dimension_code", []), dims.get("dimension_name", []), strict=True))
+        di = marts.dim_indicator
+        self.dim_names.update({k: v for k, v in zip(di.dimension_code, di.dimension_name, strict=True)
                                if k not in self.dim_names})
-        self.dim_max = dict(zip(marts.dimensions.get("dimension_code", []), marts.dimensions.get("max_points", [])))
+        self.dim_max = dict(zip(dims.get("dimension_code", []), dims.get("max_points", []), strict=True))
         self.flags = marts.fct_dynamic_management
         self.t = marts.thresholds
         self.reports = 0
@@ -177,10 +179,12 @@ class _Site:
         order = {d: i for i, d in enumerate(marts.dimension_order)}
         inds = join_new_columns(marts.fct_park_indicators, marts.dim_indicator, "indicator_id")
         inds = inds.assign(_dim=inds.dimension_code.map(order))
-        self.indicators_by = _by_park_year(inds.sort_values(["park_code", "year", "_dim", "indicator_id"], kind="mergesort"))
+        self.indicators_by = _by_park_year(inds.sort_values(["park_code", "year", "_dim", "indicator_id"],
+                                                            kind="mergesort"))
         quarters = marts.fct_park_quarter.drop_duplicates(["park_code", "year", "quarter"], keep="last")
         self.quarters_by = {code: group for code, group in quarters.groupby("park_code", sort=False)}
-        self.annual_by = {code: group for code, group in _annual_from_quarters(quarters).groupby("park_code", sort=False)}
+        annual = _annual_from_quarters(quarters)
+        self.annual_by = {code: group for code, group in annual.groupby("park_code", sort=False)}
         rv = marts.fct_revisions
         rv = rv[rv.change_pct.round(1).abs() > 0]
         self.revisions_by = _by_park_year(rv.assign(_abs=rv.change_pct.abs()).sort_values(
@@ -253,18 +257,18 @@ class _Site:
             # every quarter of the years shown, so a quarter without accepted data is visible as such
             grid = pd.DataFrame([(y, q) for y in sorted(set(quarters.year)) for q in range(1, 5)],
                                 columns=["year", "quarter"]).merge(quarters, on=["year", "quarter"], how="left")
-            labels = [f"{int(y)}Q{int(q)}" for y, q in zip(grid.year, grid.quarter)]
+            labels = [f"{int(y)}Q{int(q)}" for y, q in zip(grid.year, grid.quarter, strict=True)]
             yearly = self.annual_by[code]
             yearly = yearly[yearly.year <= year]
             ylabels = [f"{int(y)} 年" + ("" if n == 4 else f"（{int(n)} 季度）")
-                       for y, n in zip(yearly.year, yearly.n_quarters)]
+                       for y, n in zip(yearly.year, yearly.n_quarters, strict=True)]
             trends = {
                 "quarter_charts": [charts.series_chart(label, unit, labels, list(grid[col]), missing_label="未接收")
                                    for col, label, unit in INTENSITIES],
                 "year_charts": [charts.series_chart(label, unit, ylabels, list(yearly[col]), kind="bar")
                                 for col, label, unit in INTENSITIES],
                 "flows": FLOWS, "years": _records(yearly),
-                "partial": [int(y) for y, n in zip(yearly.year, yearly.n_quarters) if n < 4],
+                "partial": [int(y) for y, n in zip(yearly.year, yearly.n_quarters, strict=True) if n < 4],
             }
 
         mj = _records(self.mujun_by[(code, year)]) if (code, year) in self.mujun_by else []
@@ -275,9 +279,11 @@ class _Site:
             versions.update(split_ids(ids))
         self.w.page(
             rel, "report.md.j2", keywords=_search_words(name), page_title=f"{name} {year} 年度绿色低碳发展报告",
-            heading=f"{name} {year} 年度绿色低碳发展报告", search_boost=REPORT_SEARCH_BOOST if year == self.latest else None,
+            heading=f"{name} {year} 年度绿色低碳发展报告",
+            search_boost=REPORT_SEARCH_BOOST if year == self.latest else None,
             ev=ev, name=name, code=code, year=year, compliance=_compliance(ev.get("is_compliant")),
-            designation=self.designation_as_of(park, year), n_city=self.n_by_city_year.get((ev.get("city_code"), year), 0),
+            designation=self.designation_as_of(park, year),
+            n_city=self.n_by_city_year.get((ev.get("city_code"), year), 0),
             n_province=self.n_by_year.get(year, 0), city_href=_md_link(rel, _city_path(str(ev.get("city_code")))),
             bulletin_href=_md_link(rel, f"bulletin/{year}.md"), methodology_href=_md_link(rel, "methodology.md"),
             conditions=conditions, dims_chart=charts.score_bars(f"{name} {year} 年六个维度得分（分）", dims), dims=dims,
@@ -422,7 +428,8 @@ class _Site:
         order = {d: i for i, d in enumerate(self.m.dimension_order)}
         dims = self.m.dimensions
         if not dims.empty:
-            dims = dims.assign(_o=dims.dimension_code.map(order)).sort_values(["_o", "dimension_code"], kind="mergesort")
+            dims = dims.assign(_o=dims.dimension_code.map(order)).sort_values(["_o", "dimension_code"],
+                                                                              kind="mergesort")
         di = self.m.dim_indicator.assign(_o=self.m.dim_indicator.dimension_code.map(order))
         groups = []
         for _, group in di.sort_values(["_o", "indicator_id"], kind="mergesort").groupby("_o", sort=True):
@@ -445,8 +452,9 @@ class _Site:
                 "conditions": CONDITIONS, "dimensions": _records(dims), "groups": groups,
                 "sample_source": bool(self.m.dim_indicator.get("source").astype(str).str.contains("示例").any()),
                 "energy_factors": _records(self.m.energy_factors), "grid": _records(gf), "grid_notes": grid_notes,
-                "mujun_weights": _records(weights.sort_values(["weight", "mujun_indicator_code"], ascending=[False, True],
-                                                              kind="mergesort")) if "weight" in weights else [],
+                "mujun_weights": _records(weights.sort_values(["weight", "mujun_indicator_code"],
+                                                              ascending=[False, True], kind="mergesort"))
+                if "weight" in weights else [],
                 "mujun_cutoffs": _records(self.m.mujun_class_cutoffs)}
 
     def open_data(self) -> dict:
@@ -461,7 +469,8 @@ class _Site:
         if self.latest is not None:
             latest_ev = self.ev[self.ev.year == self.latest]
             prow = py[py.year == self.latest]
-            overview = {"n_parks": len(latest_ev), "n_compliant": int(latest_ev.is_compliant.fillna(False).astype(bool).sum()),
+            overview = {"n_parks": len(latest_ev),
+                        "n_compliant": int(latest_ev.is_compliant.fillna(False).astype(bool).sum()),
                         "figures": [(label, prow.iloc[0].get(c), unit) for c, label, unit in FLOWS + INTENSITIES
                                     if len(prow) and c in prow.columns]}
         bulletin = None
@@ -478,7 +487,8 @@ class _Site:
         names = {c.city_code: c.city_name for c in self.cities}
         return {"page_title": SITE_TITLE, "heading": SITE_TITLE, "latest": self.latest, "overview": overview,
                 "targets": self.targets(None), "rollup": self.rollup(py, "全省园区") if len(py) else None,
-                "bulletin": bulletin, "all_parks_href": _md_link(rel, f"all-parks/{self.latest}.md") if self.latest else None,
+                "bulletin": bulletin,
+                "all_parks_href": _md_link(rel, f"all-parks/{self.latest}.md") if self.latest else None,
                 "cities": [(c.city_name, _md_link(rel, _city_path(c.city_code))) for c in self.cities],
                 "versions": [(names.get(c, c), sorted(vs)) for c, vs in sorted(by_city.items())]}
 
