@@ -23,6 +23,7 @@ links); the site tests check that every link resolves.
 
 from __future__ import annotations
 
+import logging
 import posixpath
 import re
 from collections import defaultdict
@@ -501,6 +502,7 @@ def generate_pages(warehouse_path: Path, out_dir: Path, *, demo_data: bool) -> d
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     marts = load_marts(Path(warehouse_path))
+    jieba.setLogLevel(logging.WARNING)  # its import turns its own logger to DEBUG
     writer = _Writer(out_dir, demo_data)
     site = _Site(marts, writer)
     nav = site.generate()
