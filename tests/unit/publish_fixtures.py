@@ -52,7 +52,8 @@ SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
         ("park_code", "VARCHAR"), ("year", "INTEGER"), ("city_code", "VARCHAR"), ("score_eg", "DOUBLE"),
         ("score_rg", "DOUBLE"), ("score_ig", "DOUBLE"), ("score_cg", "DOUBLE"), ("score_hg", "DOUBLE"),
         ("score_mg", "DOUBLE"), ("total_score", "DOUBLE"), ("b1_level_ok", "BOOLEAN"), ("b2_no_incidents", "BOOLEAN"),
-        ("b3_four_quarters", "BOOLEAN"), ("b4_clean_production", "BOOLEAN"), ("necessary_conditions_met", "BOOLEAN"),
+        ("b2_detail_zh", "VARCHAR"), ("b3_four_quarters", "BOOLEAN"), ("b4_clean_production", "BOOLEAN"),
+        ("necessary_conditions_met", "BOOLEAN"),
         ("failed_conditions_zh", "VARCHAR"), ("is_compliant", "BOOLEAN"), ("rank_in_city", "BIGINT"),
         ("rank_in_province", "BIGINT"), ("quarters_accepted", "BIGINT"), ("source_version_ids", "VARCHAR"),
         ("edition_id", "VARCHAR"),
@@ -175,6 +176,14 @@ SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
         ("table_name", "VARCHAR"), ("sensitivity", "VARCHAR"), ("group_columns", "VARCHAR"),
         ("class_column", "VARCHAR"), ("cell_column", "VARCHAR"), ("share_column", "VARCHAR"),
         ("total_column", "VARCHAR"), ("threshold_id", "VARCHAR"), ("description_zh", "VARCHAR"),
+    ),
+    "mujun_weights": (
+        ("mujun_indicator_code", "VARCHAR"), ("mujun_indicator_name", "VARCHAR"), ("formula_text", "VARCHAR"),
+        ("unit", "VARCHAR"), ("weight", "DOUBLE"), ("source", "VARCHAR"),
+    ),
+    "mujun_class_cutoffs": (
+        ("mujun_class", "VARCHAR"), ("class_name", "VARCHAR"), ("lower_percentile", "DOUBLE"),
+        ("upper_percentile", "DOUBLE"), ("source", "VARCHAR"),
     ),
     "fct_enterprise_mujun": (
         ("uscc", "VARCHAR"), ("year", "INTEGER"), ("enterprise_name", "VARCHAR"), ("park_code", "VARCHAR"),
@@ -311,6 +320,11 @@ def _dim_park() -> pd.DataFrame:
     return parks.reset_index(drop=True)
 
 
+SEEDS = REPO_ROOT / "dbt_project" / "seeds"
+# The catalogue's formulas in words, as dim_indicator carries them from the seed.
+FORMULAS = dict(pd.read_csv(SEEDS / "indicator_catalogue.csv")[["indicator_id", "formula_text"]].values)
+
+
 def build_fixture_warehouse(path: Path) -> Path:
     """Write the fixture DuckDB file at `path` (replacing it) and return the path."""
     rng = random.Random(20250601)
@@ -325,7 +339,7 @@ def build_fixture_warehouse(path: Path) -> Path:
             dict(indicator_id=i, indicator_name=n, dimension_code=i[:2],
                  dimension_name=dict((d[0], d[1]) for d in DIMENSIONS)[i[:2]],
                  dimension_max_points=float(dict((d[0], d[2]) for d in DIMENSIONS)[i[:2]]), unit=u,
-                 formula_text=f or None, direction=d, baseline=b, leading=lv, weight=float(w),
+                 formula_text=FORMULAS.get(i), direction=d, baseline=b, leading=lv, weight=float(w),
                  is_boolean=(u == "是/否"), wide_column=i.lower(), sort_order=k, source="示例")
             for k, (i, n, u, f, d, b, lv, w) in enumerate(INDICATORS, start=1)
         ]
@@ -391,14 +405,16 @@ def build_fixture_warehouse(path: Path) -> Path:
         b2 = not (key == ("3302-02", 2025))
         b3 = row["quarters_accepted"] == 4
         b4 = hg06 is not None and hg06 >= 100
-        failed = [t for ok, t in ((b1, "B1 园区级别不是省级或国家级"), (b2, "B2 当年及前两年发生重大安全事故或突发环境污染事件"),
+        b2_detail = f"{key[1]} 年突发环境污染事件 1 起" if not b2 else f"{key[1] - 2}–{key[1]} 年无"
+        failed = [t for ok, t in ((b1, "B1 园区级别不是省级或国家级"), (b2, f"B2 重大安全事故和突发环境污染事件:{b2_detail}"),
                                   (b3, "B3 当年四个季度数据未全部接收"), (b4, "B4 重点企业清洁生产审核实施率未达 100%"))
                   if not ok]
         necessary = not failed
         evaluation.append(dict(
-            park_code=key[0], year=key[1], **scores, total_score=total, b1_level_ok=b1, b2_no_incidents=b2,
+            park_code=key[0], year=key[1], **scores, total_score=total, b1_level_ok=b1, b2_no_incidents=b2, b2_detail_zh=b2_detail,
             b3_four_quarters=b3, b4_clean_production=b4, necessary_conditions_met=necessary,
-            failed_conditions_zh=";".join(failed),  # '' when none, as in the mart is_compliant=necessary and total >= 80,
+            failed_conditions_zh=";".join(failed),  # "" when none, as in the mart
+            is_compliant=necessary and total >= 80,
             quarters_accepted=row["quarters_accepted"], source_version_ids=row["source_version_ids"],
             city_code=row["city_code"]))
     ev = pd.DataFrame(evaluation)
@@ -454,7 +470,8 @@ def build_fixture_warehouse(path: Path) -> Path:
             dm.append((r.park_code, r.year, "WARNING", "预警", f"综合评价得分 {r.total_score:.1f} 分,低于 70 分"))
         if r.total_score < 60 or not r.b2_no_incidents:
             dm.append((r.park_code, r.year, "REVOCATION_SUGGESTED", "建议撤销认定",
-                       "发生重大安全环境事件" if not r.b2_no_incidents else f"综合评价得分 {r.total_score:.1f} 分,低于 60 分"))
+                       f"不满足必要条件 B2(重大安全事故和突发环境污染事件:{r.b2_detail_zh})" if not r.b2_no_incidents
+                       else f"综合评价得分 {r.total_score:.1f} 分,低于 60 分"))
     dm.append(("3301-03", 2025, "SITE_CHECK_SUGGESTED", "建议现场核查", "EG01 被后续版本修订超过 20%"))
     fct_dm = pd.DataFrame(dm, columns=["park_code", "year", "flag_code", "flag_zh", "reason_zh"])
 
@@ -464,6 +481,13 @@ def build_fixture_warehouse(path: Path) -> Path:
              new_version_ids="330100-2025Q1-v1,330100-2025Q2-v2,330100-2025Q3-v1,330100-2025Q4-v1", change_pct=25.8,
              city_code="330100", revised_quarter=2, superseded_version_id="330100-2025Q2-v1",
              replacing_version_id="330100-2025Q2-v2"),
+        # a revision that rounds to no change, and a smaller one: the report lists changes largest first
+        *[dict(park_code="3301-03", year=2025, indicator_id=i, old_value=old, new_value=new,
+               old_version_ids="330100-2025Q1-v1,330100-2025Q2-v1,330100-2025Q3-v1,330100-2025Q4-v1",
+               new_version_ids="330100-2025Q1-v1,330100-2025Q2-v2,330100-2025Q3-v1,330100-2025Q4-v1", change_pct=pct,
+               city_code="330100", revised_quarter=2, superseded_version_id="330100-2025Q2-v1",
+               replacing_version_id="330100-2025Q2-v2")
+          for i, old, new, pct in (("CG01", 40.0, 40.01, 0.025), ("RG01", 8.0, 7.6, -5.0))],
         dict(park_code="3302-01", year=2025, indicator_id="RG02", old_value=90.2, new_value=91.0,
              old_version_ids="330200-2025Q1-v1,330200-2025Q2-v1,330200-2025Q3-v1,330200-2025Q4-v1",
              new_version_ids="330200-2025Q1-v1,330200-2025Q2-v2,330200-2025Q3-v1,330200-2025Q4-v1", change_pct=0.9,
@@ -490,9 +514,10 @@ def build_fixture_warehouse(path: Path) -> Path:
                 "valid_from_year", "valid_to_year"]).astype({"valid_to_year": "Int64"}),
             "grid_emission_factors": pd.DataFrame(GRID_FACTORS, columns=["year", "tco2_per_mwh", "source"]),
             # The real seed: the rules the site states are the ones the dbt project ships.
-            "evaluation_thresholds": pd.read_csv(REPO_ROOT / "dbt_project" / "seeds" / "evaluation_thresholds.csv",
-                                                 dtype={"edition_id": str}),
-            "disclosure_rules": pd.read_csv(REPO_ROOT / "dbt_project" / "seeds" / "disclosure_rules.csv", dtype=str),
+            "evaluation_thresholds": pd.read_csv(SEEDS / "evaluation_thresholds.csv", dtype={"edition_id": str}),
+            "disclosure_rules": pd.read_csv(SEEDS / "disclosure_rules.csv", dtype=str),
+            "mujun_weights": pd.read_csv(SEEDS / "mujun_weights.csv"),
+            "mujun_class_cutoffs": pd.read_csv(SEEDS / "mujun_class_cutoffs.csv"),
             "dimensions": pd.DataFrame(DIMENSIONS, columns=["dimension_code", "dimension_name", "max_points"]).assign(
                 source="示例"),
             "fct_enterprise_mujun": pd.DataFrame([dict(uscc=e["uscc"], enterprise_name=e["enterprise_name"],

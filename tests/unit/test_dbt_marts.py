@@ -197,10 +197,12 @@ def _expected_evaluation(fx: Fixture, t: dict[str, float] | None = None, catalog
             "b4_clean_production": values["HG06"] >= 100,
         }
         total = sum(dims.values())
+        b2_detail = "、".join([f"{YEAR} 年重大安全事故 {a['major_accidents']} 起"] * (a["major_accidents"] > 0)
+                             + [f"{YEAR} 年突发环境污染事件 {a['pollution_incidents']} 起"] * (a["pollution_incidents"] > 0))
         indicators[code] = {i: (values[i], scores[i]) for i in values}
         evaluation[code] = {
             **{f"score_{d.lower()}": dims[d] for d in ("EG", "RG", "IG", "CG", "HG", "MG")},
-            "total_score": total, **b,
+            "total_score": total, **b, "b2_detail_zh": b2_detail or f"{YEAR - 2}–{YEAR} 年无",
             "is_compliant": total >= (t or _thresholds())["compliant_min_score"] and all(b.values()),
             "quarters_accepted": len(p["quarters"]),
             "source_version_ids": ",".join(sorted(p["versions"])),
@@ -246,11 +248,11 @@ def _expected_mujun(fx: Fixture, t: dict[str, float] | None = None) -> dict[str,
     scores = {}
     for k, v in values.items():
         division = [o for o in ent if ent[o]["division"] == ent[k]["division"]]
-        peers = division if len(division) >= 10 else list(ent)
+        peers = division if len(division) >= (t or _thresholds())["mujun_division_min_enterprises"] else list(ent)
         total = 0.0
         for code, weight in weights.items():
             bench = statistics.median(values[o][code] for o in peers if values[o][code] is not None)
-            total += 0.0 if v[code] is None or bench <= 0 else weight * min(v[code] / bench, 2.0)
+            total += 0.0 if v[code] is None or bench <= 0 else weight * min(v[code] / bench, (t or _thresholds())["mujun_ratio_cap"])
         scores[k] = total
     ordered = sorted(scores.values())
     thresholds = sorted(((float(c["lower_percentile"]), c["mujun_class"]) for c in cutoffs if c["lower_percentile"]), reverse=True)
@@ -407,6 +409,8 @@ def test_every_rule_reads_its_number_from_the_threshold_seed(built, tmp_path):
         "review_after_years": float(YEAR - min(designations[c] for c in designated)) - 1,
         "suppress_below_enterprises": 1.0,  # only empty cells stay withheld
         "mujun_min_land_mu": 100.0,  # the fixture's larger enterprises only
+        "mujun_division_min_enterprises": 1.0,  # every division is its own benchmark
+        "mujun_ratio_cap": 1.2,
     }
     copy = tmp_path / "warehouse.duckdb"
     _query(warehouse, "CHECKPOINT")  # dbt's open connection may still hold the build in the WAL

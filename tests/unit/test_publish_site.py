@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import json
 import re
@@ -220,11 +221,12 @@ def test_open_data_files(built, warehouse):
 
 
 def test_methodology_is_generated_from_the_tables(built, warehouse):
-    page = (built[2] / "methodology.html").read_text(encoding="utf-8")
+    page = html.unescape((built[2] / "methodology.html").read_text(encoding="utf-8"))
     for indicator_id, formula in warehouse.execute("SELECT indicator_id, formula_text FROM dim_indicator").fetchall():
-        assert indicator_id in page
+        row = _row(page, indicator_id)
+        assert formula is None or f">{formula}</td>" in row, (indicator_id, formula)
     for carrier_zh, source in warehouse.execute("SELECT carrier_zh, source FROM energy_factors").fetchall():
-        assert carrier_zh in page
+        assert re.search(rf">{re.escape(carrier_zh)}</td>.*?>{re.escape(source)}</td>", page), carrier_zh
     years = [r[0] for r in warehouse.execute("SELECT DISTINCT year FROM fct_park_evaluation").fetchall()]
     grid_years = {r[0] for r in warehouse.execute("SELECT year FROM grid_emission_factors").fetchall()}
     for year in set(years) - grid_years:  # a year without its own grid factor says which one it used
@@ -347,3 +349,90 @@ def test_methodology_states_the_thresholds_of_the_seed(built, tmp_path):
     page = (tmp_path / "docs" / "methodology.md").read_text(encoding="utf-8")
     assert "综合评价得分 ≥ 85 分" in page and "低于 72.50 分为预警" in page
     assert "综合评价得分 ≥ 80 分" not in page
+
+
+def test_every_link_resolves(built):
+    """Links inside HTML blocks are written to the built pages (MkDocs checks only Markdown links)."""
+    public = built[2]
+    broken = []
+    for page in _html_pages(public):
+        for href in re.findall(r'<a [^>]*href="([^"]+)"', page.read_text(encoding="utf-8")):
+            if html.unescape(href).startswith(("http:", "https:", "mailto:", "#", "javascript:")):
+                continue
+            path = html.unescape(href).split("#")[0].split("?")[0]
+            # 404.html links from the site root: a server serves it for any missing URL
+            target = (public / path[1:] if path.startswith("/") else page.parent / path).resolve()
+            if not target.exists():
+                broken.append((str(page.relative_to(public)), href))
+    assert broken == []
+
+
+def test_every_page_says_it_is_chinese_as_used_in_china(built):
+    for page in _html_pages(built[2]):
+        assert '<html lang="zh-CN"' in page.read_text(encoding="utf-8"), page
+
+
+def test_charts_keep_their_values_in_accessible_text(built):
+    """Each chart is an image to assistive technology; its values are in visually hidden text."""
+    report = (built[2] / "parks" / "3301-03" / "2025.html").read_text(encoding="utf-8")
+    figures = re.findall(r'<figure class="gp-chart".*?</figure>', report, re.DOTALL)
+    assert len(figures) == 9  # six dimensions, four quarterly and four yearly trends
+    for figure in figures:
+        svg, hidden = figure.split("</svg>", 1)
+        values = re.findall(r'<text class="gp-(?:value|missing)"[^>]*>([^<]+)</text>', svg)
+        text = hidden.split('<p class="gp-sr">', 1)[1].split("</p>", 1)[0]
+        period = r'<text class="gp-(?:axis" [^>]*text-anchor="middle|label" [^>]*text-anchor="end)"[^>]*>([^<]+)</text>'
+        labels = re.findall(period, svg)
+        assert values and len(labels) == len(values), figure[:200]
+        said = "；".join(f"{k} {v}" for k, v in zip(labels, values, strict=True)) + "。"
+        assert text.split("数据：", 1)[1] == said, figure[:200]
+
+
+def test_b2_names_the_case_from_the_data(built, warehouse):
+    public = built[2]
+    report = (public / "parks" / "3302-02" / "2025.html").read_text(encoding="utf-8")
+    assert "2025 年突发环境污染事件 1 起" in report
+    other = (public / "parks" / "3301-01" / "2025.html").read_text(encoding="utf-8")
+    assert "2023–2025 年无" in other
+    for page in _html_pages(public):
+        assert "或未填报" not in page.read_text(encoding="utf-8"), page
+
+
+def test_revisions_list_changed_values_largest_first_with_the_versions_once(built):
+    report = html.unescape((built[2] / "parks" / "3301-03" / "2025.html").read_text(encoding="utf-8"))
+    section = report.split('id="sources"', 1)[1]
+    rows = re.findall(r"<tr><td[^>]*>([A-Z]{2}\d\d)</td>.*?</tr>", section)
+    assert rows == ["EG01", "RG01"]  # CG01 changed by 0.025 %: shown as 0.0 %, so not listed
+    assert not re.search(r"(?<![\d.])[+-]?0\.0 %", section) and "+25.8 %" in section and "-5.0 %" in section
+    assert section.count("330100-2025Q2-v1") == 1 and section.count("330100-2025Q1-v1") == 1  # sources line only
+
+
+def test_methodology_states_formulas_years_and_the_mujun_method(built, warehouse):
+    page = html.unescape((built[2] / "methodology.html").read_text(encoding="utf-8"))
+    assert not re.search(r"\d,\d{3} 年", page)  # years are never written 2,024
+    first = warehouse.execute("SELECT min(valid_from_year) FROM energy_factors").fetchone()[0]
+    assert f">{first} 年起" in page
+    formulas = [f for (f,) in warehouse.execute(
+        "SELECT formula_text FROM dim_indicator WHERE formula_text IS NOT NULL").fetchall()]
+    assert formulas and all(f in page for f in formulas)
+    assert not re.search(r"[a-z]+_[a-z]+", page.split('id="indicators"', 1)[1].split('id="factors"', 1)[0])
+    assert "综合能耗(tce) ÷ 工业增加值(万元)" in page and "energy_tce" not in page
+    for name, weight in warehouse.execute("SELECT mujun_indicator_name, weight FROM mujun_weights").fetchall():
+        assert re.search(rf">{name}</td>.*?>{weight:g}</td>", page), name
+    for name in ("A类(优先支持)", "第 80 百分位及以上", "低于第 5 百分位", "少于 10 家", "min(指标值 ÷ 基准值, 2)"):
+        assert name in page, name
+
+
+def test_all_parks_table_holds_every_park_with_its_scores(built, warehouse):
+    public = built[2]
+    for (year,) in warehouse.execute("SELECT DISTINCT year FROM fct_park_evaluation").fetchall():
+        page = (public / "all-parks" / f"{year}.html").read_text(encoding="utf-8")
+        rows = re.findall(r'<tr data-city="[^"]*" data-level="[^"]*" data-ok="[^"]*">(.*?)</tr>', page)
+        expected = warehouse.execute("SELECT park_code, total_score, score_eg, is_compliant FROM fct_park_evaluation "
+                                     "WHERE year = ? ORDER BY rank_in_province, park_code", [year]).fetchall()
+        assert len(rows) == len(expected)
+        for row, (code, total, eg, ok) in zip(rows, expected, strict=True):
+            values = re.findall(r'data-v="([^"]*)"', row)
+            assert values[1] == code and values[4] == f"{total:.1f}" and values[7] == f"{eg:.1f}"
+            assert values[5] == ("达标" if ok else "未达标")
+        assert '<script src="../assets/javascripts/gp-table.js"' in page

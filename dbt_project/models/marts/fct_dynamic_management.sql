@@ -80,7 +80,7 @@ revocation as (
                 then '综合评价得分 ' || printf('%.1f', e.total_score) || ' 分,低于 '
                     || {{ threshold_text('revoke_below_score', 'e.year') }} || ' 分' end,
             case when not e.b2_no_incidents
-                then '不满足必要条件 B2(当年及前两年发生重大安全事故或突发环境污染事件,或未填报)' end
+                then '不满足必要条件 B2(重大安全事故和突发环境污染事件:' || e.b2_detail_zh || ')' end
         ) as reason_zh
     from evaluation as e
     inner join designated using (park_code, year)

@@ -1,9 +1,10 @@
 -- 亩均论英雄 (INTERNAL, confidential): one row per enterprise-year with land_mu ≥ the seed's
 -- mujun_min_land_mu (3 亩).
 -- Annual figures: flows summed over the quarters present, stocks (land, employees) and
--- park/industry at the latest quarter. Indicator score = weight × min(value / benchmark, 2), the
+-- park/industry at the latest quarter. Indicator score = weight × min(value / benchmark, cap), the
 -- benchmark being the median of the same GB/T 4754 division (first 2 digits) in the province-year
--- when it has ≥ 10 enterprises, else of all enterprises. Classes by score percentile (seed).
+-- when it has enough enterprises, else of all enterprises (cap and count: evaluation_thresholds).
+-- Classes by score percentile (seed).
 with enterprise_quarter as (
     select * from {{ ref('stg_enterprise_quarter') }}
 ),
@@ -79,8 +80,9 @@ benchmarked as (
 indicator_scores as (
     select
         *,
-        case when n_in_division >= 10 then division_median else province_median end as benchmark,
-        n_in_division >= 10 as benchmark_is_division
+        case when n_in_division >= {{ threshold('mujun_division_min_enterprises', 'benchmarked.year') }} then division_median
+            else province_median end as benchmark,
+        n_in_division >= {{ threshold('mujun_division_min_enterprises', 'benchmarked.year') }} as benchmark_is_division
     from benchmarked
 ),
 
@@ -96,7 +98,7 @@ enterprise_scores as (
         -- An indicator that cannot be computed (zero denominator) scores 0.
         sum(case
             when value is null or benchmark is null or benchmark <= 0 then 0.0
-            else weight * least(value / benchmark, 2.0)
+            else weight * least(value / benchmark, {{ threshold('mujun_ratio_cap', 'indicator_scores.year') }})
         end) as mujun_score
     from indicator_scores
     group by uscc, year

@@ -27,13 +27,24 @@ dimension_scores as (
 
 incidents as (
     -- B2 looks at the year and the two before: any accident or incident reported there fails it.
+    -- b2_detail_zh names the case, so a reader can tell an accident from a blank field.
     select
         f.park_code,
         f.year,
         f.major_accidents_count is not null and f.pollution_incidents_count is not null
             as incidents_reported,
         sum(coalesce(w.major_accidents_count, 0) + coalesce(w.pollution_incidents_count, 0))
-            as incidents_in_window
+            as incidents_in_window,
+        string_agg(
+            concat_ws(
+                '、',
+                case when w.major_accidents_count > 0
+                    then w.year || ' 年重大安全事故 ' || w.major_accidents_count || ' 起' end,
+                case when w.pollution_incidents_count > 0
+                    then w.year || ' 年突发环境污染事件 ' || w.pollution_incidents_count || ' 起' end
+            ),
+            '；' order by w.year
+        ) filter (where w.major_accidents_count > 0 or w.pollution_incidents_count > 0) as incidents_zh
     from facts as f
     inner join facts as w
         on w.park_code = f.park_code
@@ -47,6 +58,11 @@ conditions as (
         d.score_eg + d.score_rg + d.score_ig + d.score_cg + d.score_hg + d.score_mg as total_score,
         coalesce(p.level in ('省级', '国家级'), false) as b1_level_ok,
         coalesce(i.incidents_reported and i.incidents_in_window = 0, false) as b2_no_incidents,
+        case
+            when i.incidents_zh is not null then i.incidents_zh
+            when not coalesce(i.incidents_reported, false) then d.year || ' 年未填报'
+            else (d.year - 2) || '–' || d.year || ' 年无'
+        end as b2_detail_zh,
         f.quarters_accepted = 4 as b3_four_quarters,
         coalesce(d.clean_production_audit_pct >= 100, false) as b4_clean_production,
         f.quarters_accepted,
@@ -66,7 +82,7 @@ evaluated as (
         concat_ws(
             ';',
             case when not b1_level_ok then 'B1 园区级别非省级及以上' end,
-            case when not b2_no_incidents then 'B2 当年及前两年发生重大安全事故或突发环境污染事件(或未填报)' end,
+            case when not b2_no_incidents then 'B2 重大安全事故和突发环境污染事件:' || b2_detail_zh end,
             case when not b3_four_quarters then 'B3 当年四个季度数据未全部接收' end,
             case when not b4_clean_production then 'B4 重点企业清洁生产审核实施率未达 100%' end
         ) as failed_conditions_zh
@@ -86,6 +102,7 @@ select
     total_score,
     b1_level_ok,
     b2_no_incidents,
+    b2_detail_zh,
     b3_four_quarters,
     b4_clean_production,
     necessary_conditions_met,

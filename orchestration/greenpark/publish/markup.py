@@ -1,16 +1,25 @@
-"""Escaping and number formatting for generated Markdown/HTML.
+"""Escaping, number formatting and the Jinja2 environment the site's pages are rendered with.
 
-Every string that comes from data goes through `text()` (body) or `title()` (front matter, nav):
-park names are user-submitted and could hold markup, Markdown syntax or table pipes.
+Pages are Markdown (headings, so MkDocs builds the table of contents and search sections) holding
+raw HTML blocks (tables, cards, charts). Park names are user-submitted and could hold markup,
+Markdown syntax or table pipes, so the environment escapes every value it prints with `text()`:
+HTML-escaped *and* Markdown-neutral, valid in either context. Only `Markup` (macro output, the
+`yaml_title` filter) passes unescaped. Formatting (units, precision, "—" for missing) is done by
+the filters below, in the templates, so the page functions return plain numbers.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+from functools import cache
+from pathlib import Path
 
 import pandas as pd
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+TEMPLATES = Path(__file__).with_name("templates")
 
 # Markdown/extension syntax characters that could change rendering inside a table cell or heading.
 _MD_ENTITIES = {
@@ -46,12 +55,14 @@ def title(value) -> str:
     return str(value).translate(_TITLE_MAP).strip()
 
 
-def yaml_str(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)  # JSON strings are valid YAML scalars
+def yaml_title(value) -> Markup:
+    """A front-matter title: full-width look-alikes, then a JSON string (a valid YAML scalar)."""
+    return Markup(json.dumps(title(value), ensure_ascii=False))
 
 
 def num(value, unit: str | None = None, *, digits: int | None = None) -> str:
-    """A number with its unit, '—' when missing. Precision follows magnitude unless `digits`."""
+    """A number with its unit, '—' when missing. Precision follows magnitude unless `digits`.
+    Years and codes are not numbers here: print them as they are (no thousands separator)."""
     if is_missing(value):
         return MISSING
     v = float(value)
@@ -67,7 +78,7 @@ def num(value, unit: str | None = None, *, digits: int | None = None) -> str:
     s = f"{v:,.{digits}f}"
     if s.startswith("-") and float(s.replace(",", "")) == 0:
         s = s[1:]
-    return f"{s} {text(unit)}" if unit else s
+    return f"{s} {unit}" if unit else s
 
 
 def pct(value, digits: int = 1) -> str:
@@ -84,15 +95,14 @@ def yes_no(value) -> str:
     return "是" if bool(value) else "否"
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, align: str | None = None) -> str:
-    """A Markdown table; cells must already be escaped. `align` is one of l/r/c per column."""
-    head = "| " + " | ".join(headers) + " |"
-    marks = {"l": ":--", "r": "--:", "c": ":-:"}
-    sep = "| " + " | ".join(marks[a] for a in (align or "l" * len(headers))) + " |"
-    body = ["| " + " | ".join(cells) + " |" for cells in rows]
-    if not body:
-        return head + "\n" + sep + "\n| " + " | ".join(["（无）"] + [""] * (len(headers) - 1)) + " |\n"
-    return "\n".join([head, sep, *body]) + "\n"
+def year(value) -> str:
+    """A year as written in Chinese text: 2025, never 2,025."""
+    return MISSING if is_missing(value) else str(int(value))
+
+
+def plain(value, digits: int | None = None) -> str:
+    """A number as shown but without unit or thousands separators (sort keys, CSV); '' when missing."""
+    return "" if is_missing(value) or math.isinf(float(value)) else num(value, digits=digits).replace(",", "")
 
 
 def split_ids(value) -> list[str]:
@@ -104,3 +114,24 @@ def split_ids(value) -> list[str]:
     else:
         parts = [str(v) for v in value]
     return sorted({p.strip() for p in parts if p and p.strip()})
+
+
+def _finalize(value):
+    return value if isinstance(value, Markup) else Markup(text(value))
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, finalize=_finalize,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                      extensions=["jinja2.ext.do"],
+                      # Markdown heading ids are written {#id}: Jinja comments are {#- ... -#} only
+                      comment_start_string="{#-", comment_end_string="-#}")
+    env.filters.update(num=num, plain=plain, pct=pct, points=points, yes_no=yes_no, year=year, yaml_title=yaml_title,
+                       missing=is_missing)
+    env.tests["missing"] = is_missing
+    return env
+
+
+def render(template: str, **context) -> str:
+    return environment().get_template(template).render(**context)

@@ -43,6 +43,8 @@ PUBLIC_TABLES: dict[str, tuple[str, ...]] = {
     # The numbers of the evaluation rules (综合评价, 动态管理, 亩均 disclosure): the marts apply them,
     # the site only states them, both from this seed, so site and marts cannot disagree.
     "evaluation_thresholds": ("edition_id", "threshold_id"),
+    "mujun_weights": ("mujun_indicator_code",),  # the 亩均 method (weights, classes), stated on the site
+    "mujun_class_cutoffs": ("mujun_class",),
     # Which of the tables above are built from enterprise rows, and how they are protected.
     "disclosure_rules": ("table_name",),
 }
