@@ -10,6 +10,7 @@ import re
 import shutil
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import jieba
@@ -20,11 +21,18 @@ import yaml
 from greenpark import uscc
 from greenpark.publish import site as site_module
 from greenpark.publish.markup import num
+from greenpark.publish.marts import load_marts
+from greenpark.publish.open_data import file_name
 from greenpark.publish.pages import generate_pages
 from greenpark.publish.site import PublishError, publish_site
 from greenpark.settings import REPO_ROOT, Settings
-from publish_fixtures import (HOSTILE_PARK_CODE, HOSTILE_PARK_NAME, SCHEMA, build_fixture_warehouse,
-                              confidential_strings)
+from publish_fixtures import (
+    HOSTILE_PARK_CODE,
+    HOSTILE_PARK_NAME,
+    SCHEMA,
+    build_fixture_warehouse,
+    confidential_strings,
+)
 
 
 def _settings(workdir: Path, repo_root: Path = REPO_ROOT) -> Settings:
@@ -35,6 +43,14 @@ def _hashes(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(root.rglob("*")) if p.is_file()}
 
+
+RELEASE = SimpleNamespace(release_id="2026.1")  # GREENPARK_TODAY=2026-03-01: the first release of 2026
+
+
+def _od(file: str) -> str:
+    """'park_scores.csv' -> its name in the fixture sites' release, greenpark_park_scores_2026.1.csv."""
+    name, fmt = file.rsplit(".", 1)
+    return file_name(name, fmt, RELEASE)
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory):
@@ -127,7 +143,7 @@ def test_builds_are_byte_identical(builds):
     assert ha.keys() == hb.keys()
     assert [k for k in ha if ha[k] != hb[k]] == []
     for name in ("sitemap.xml", "sitemap.xml.gz", "search/search_index.json", "search/search_index.js",
-                 "open-data/park_scores.xlsx", "open-data/park_indicators.parquet"):
+                 f"open-data/{_od('park_scores.xlsx')}", f"open-data/{_od('park_indicators.parquet')}"):
         assert name in ha
 
 
@@ -197,20 +213,21 @@ def test_open_data_files(built, warehouse):
     public = built[2]
     n_park_years = warehouse.execute("SELECT count(*) FROM fct_park_evaluation").fetchone()[0]
     n_indicators = warehouse.execute("SELECT count(*) FROM fct_park_indicators").fetchone()[0]
-    csv_bytes = (public / "open-data" / "park_scores.csv").read_bytes()
+    csv_bytes = (public / "open-data" / _od("park_scores.csv")).read_bytes()
     assert csv_bytes.startswith(b"\xef\xbb\xbf")
     lines = csv_bytes.decode("utf-8-sig").splitlines()
     assert len(lines) == n_park_years + 1
     hostile = [line for line in lines if line.startswith(HOSTILE_PARK_CODE)]
     assert hostile and all(f",'{HOSTILE_PARK_NAME}," in line for line in hostile)  # formula neutralised
-    wb = openpyxl.load_workbook(io.BytesIO((public / "open-data" / "park_scores.xlsx").read_bytes()))
+    wb = openpyxl.load_workbook(io.BytesIO((public / "open-data" / _od("park_scores.xlsx")).read_bytes()))
     names = [row[1] for row in wb.worksheets[0].iter_rows(min_row=2, values_only=True)]
     assert f"'{HOSTILE_PARK_NAME}" in names and HOSTILE_PARK_NAME not in names
-    table = pq.read_table(public / "open-data" / "park_indicators.parquet")
+    table = pq.read_table(public / "open-data" / _od("park_indicators.parquet"))
     assert table.num_rows == n_indicators
     package = json.loads((public / "open-data" / "datapackage.json").read_text(encoding="utf-8"))
     paths = {r["path"] for r in package["resources"]}
-    assert {"park_scores.csv", "park_scores.xlsx", "park_scores.parquet", "park_indicators.csv"} <= paths
+    assert {_od(n) for n in ("park_scores.csv", "park_scores.xlsx", "park_scores.parquet",
+                                   "park_indicators.csv")} <= paths
     for resource in (r for r in package["resources"] if "schema" in r):
         fields = {f["machineName"]: f for f in resource["schema"]["fields"]}
         assert not {"uscc", "enterprise_name"} & fields.keys()
@@ -333,7 +350,7 @@ def test_open_data_carries_city_codes(built, warehouse):
     public = built[2]
     city_of = dict(warehouse.execute("SELECT park_code, city_code FROM dim_park").fetchall())
     for name in ("park_scores", "park_indicators"):
-        frame = pq.read_table(public / "open-data" / f"{name}.parquet").to_pandas()
+        frame = pq.read_table(public / "open-data" / _od(f"{name}.parquet")).to_pandas()
         assert frame.city_code.notna().all(), name
         assert (frame.city_code == frame.park_code.map(city_of)).all(), name
 
@@ -345,7 +362,7 @@ def test_methodology_states_the_thresholds_of_the_seed(built, tmp_path):
     con.execute("UPDATE evaluation_thresholds SET value = 85 WHERE threshold_id = 'compliant_min_score'")
     con.execute("UPDATE evaluation_thresholds SET value = 72.5 WHERE threshold_id = 'warning_below_score'")
     con.close()
-    generate_pages(warehouse_copy, tmp_path / "docs", demo_data=True)
+    generate_pages(load_marts(warehouse_copy), tmp_path / "docs", demo_data=True)
     page = (tmp_path / "docs" / "methodology.md").read_text(encoding="utf-8")
     assert "综合评价得分 ≥ 85 分" in page and "低于 72.50 分为预警" in page
     assert "综合评价得分 ≥ 80 分" not in page

@@ -35,8 +35,9 @@ import yaml
 
 from . import charts
 from .markup import is_missing, render, split_ids, title
-from .marts import Marts, join_new_columns, load_marts, parse_version_id
+from .marts import Marts, join_new_columns, parse_version_id
 from .open_data import export_open_data
+from .provenance import Release
 
 NAV_FILE = ".nav.yml"
 SITE_TITLE = "浙江省绿色低碳工业园区信息公开"
@@ -154,9 +155,10 @@ def _by_park_year(frame: pd.DataFrame) -> dict[tuple[str, int], pd.DataFrame]:
 
 
 class _Site:
-    def __init__(self, marts: Marts, writer: _Writer):
+    def __init__(self, marts: Marts, writer: _Writer, release: Release | None):
         self.m = marts
         self.w = writer
+        self.release = release
         self.parks = marts.dim_park.set_index("park_code", drop=False)
         self.indicators = marts.dim_indicator.set_index("indicator_id", drop=False)
         ev = join_new_columns(
@@ -459,7 +461,8 @@ class _Site:
                 "mujun_cutoffs": _records(self.m.mujun_class_cutoffs)}
 
     def open_data(self) -> dict:
-        resources = export_open_data(self.m, self.w.out_dir / "open-data", demo_data=self.w.demo)
+        resources = export_open_data(self.m, self.w.out_dir / "open-data", demo_data=self.w.demo,
+                                     release=self.release)
         for r in resources:
             self.w.bytes += r["bytes"]
         return {"page_title": "开放数据", "heading": "开放数据", "resources": resources}
@@ -494,17 +497,17 @@ class _Site:
                 "versions": [(names.get(c, c), sorted(vs)) for c, vs in sorted(by_city.items())]}
 
 
-def generate_pages(warehouse_path: Path, out_dir: Path, *, demo_data: bool) -> dict:
-    """Write the docs tree for `mkdocs build` into `out_dir` (expected empty) from the marts.
+def generate_pages(marts: Marts, out_dir: Path, *, demo_data: bool, release: Release | None = None) -> dict:
+    """Write the docs tree for `mkdocs build` into `out_dir` (expected empty) from the disclosed
+    marts (`load_marts`); open-data files carry `release` in their names and metadata.
 
     Returns counts: pages (Markdown files), park_reports, bytes (all files written) and
     source_date_epoch (the data vintage, for reproducible build dates)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    marts = load_marts(Path(warehouse_path))
     jieba.setLogLevel(logging.WARNING)  # its import turns its own logger to DEBUG
     writer = _Writer(out_dir, demo_data)
-    site = _Site(marts, writer)
+    site = _Site(marts, writer, release)
     nav = site.generate()
     nav_text = yaml.safe_dump(nav, allow_unicode=True, sort_keys=False)
     (out_dir / NAV_FILE).write_text(nav_text, encoding="utf-8")

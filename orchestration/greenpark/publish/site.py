@@ -114,7 +114,8 @@ def publish_site(settings: Settings) -> dict:
     Returns build figures and the release built: release_id, release_date, new_release (False when
     the marts are those of the latest release, which is then rebuilt byte for byte)."""
     start = time.perf_counter()
-    plan = plan_release(settings, load_marts(settings.warehouse_path))
+    marts = load_marts(settings.warehouse_path)
+    plan = plan_release(settings, marts)
     generated, public = settings.site_generated_dir, settings.site_public_dir
     generated.parent.mkdir(parents=True, exist_ok=True)
     public.parent.mkdir(parents=True, exist_ok=True)
@@ -126,7 +127,7 @@ def publish_site(settings: Settings) -> dict:
         static_docs = settings.site_project_dir / "docs"
         if static_docs.is_dir():
             shutil.copytree(static_docs, docs_tmp, dirs_exist_ok=True)
-        counts = generate_pages(settings.warehouse_path, docs_tmp, demo_data=settings.demo_data)
+        counts = generate_pages(marts, docs_tmp, demo_data=settings.demo_data, release=plan.release)
         write_history_page(docs_tmp, plan)
         build_site(settings.site_project_dir / "mkdocs.yml", docs_tmp, site_tmp, demo_data=settings.demo_data,
                    source_date_epoch=counts["source_date_epoch"], release=plan.release)
