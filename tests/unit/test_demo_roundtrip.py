@@ -15,7 +15,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from greenpark import contract, uscc
-from greenpark.demo.generator import build_demo_world, generate, submission_frames
+from greenpark.demo.generator import OUTLIER_FACTOR, build_demo_world, generate, submission_frames
 from greenpark.demo.template import data_excel_rows, write_submission
 from greenpark.settings import get_settings
 
@@ -178,6 +178,7 @@ def test_injected_cells_hold_the_wrong_value_the_manifest_names(demo):
         "uscc_check_digit",
         "share_over_100",
         "park_name_mismatch",
+        "intensity_outlier",
     }
     assert len({e["city_code"] for e in errors}) == 4
     latest = max(manifest["years"])
@@ -188,7 +189,9 @@ def test_injected_cells_hold_the_wrong_value_the_manifest_names(demo):
         assert cell == err["value"]
         header_row = 2 if styles[err["file"]] == "clean" else 3
         assert read_raw_cell(inbox / err["file"], err["sheet"], header_row, err["excel_column"]) == err["column_header"]
-        assert err["severity"] == ("warning" if err["rule"] == "park_name_mismatch" else "error")
+        assert err["severity"] == ("warning" if err["rule"] in ("park_name_mismatch", "intensity_outlier") else "error")
+    (outlier,) = [e for e in errors if e["rule"] == "intensity_outlier"]
+    assert outlier["value"] == round(outlier["original_value"] * OUTLIER_FACTOR, 3)
 
 
 def test_every_uscc_is_valid_and_unique_except_the_injected_one(demo):

@@ -23,6 +23,7 @@ import pandas as pd
 import yaml
 
 from . import charts
+from .decision_notices import decisions_of_year
 from .markup import MISSING, is_missing, num, pct, points, split_ids, table, text, title, yaml_str, yes_no
 from .marts import Marts, join_new_columns, load_marts, parse_version_id
 from .open_data import export_open_data
@@ -449,6 +450,12 @@ class _Site:
                 name = (self.park_link(rel, code, year) if code in evaluated else text(self.park_name(code)))
                 rows.append([text(code), name, text(self.parks.city_name.get(code)), text(reason)])
             out.append(table(["代码", "园区", "城市", "原因"], rows))
+        # The year's recorded 动态管理 decisions, each with its date, document and public reason.
+        out.append("## 动态管理决定 {#decisions}\n")
+        rows = [[text(d["park_code"]), text(d["park_name"]), text(d["decision_type_zh"]), text(d["sentence_zh"])]
+                for d in decisions_of_year(getattr(self.m, "fct_park_decisions", None), year)
+                if not d["is_initial_load"]]
+        out.append(table(["代码", "园区", "决定", "日期、文号与原因"], rows))
         out.append("## 园区认定名录 {#registry}\n")
         out.append(f"认定状态为截至 {year} 年底的状态；认定满 {self.t['review_after_years']} 年的园区应接受复查。\n")
         rows = []
