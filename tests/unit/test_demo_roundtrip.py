@@ -208,3 +208,27 @@ def test_every_uscc_is_valid_and_unique_except_the_injected_one(demo):
             if not uscc.is_valid(code):
                 seen_bad.add((entry["path"], excel_row))
     assert seen_bad == bad
+
+
+def test_the_planted_outlier_is_the_one_peer_outlier_the_rule_finds(demo):
+    """Calibration: the peer-outlier rule (peer.intensity_outlier) fires on the planted firm of
+    the demo, and on no other firm of any demo file."""
+    import datetime as dt
+
+    from greenpark.intake.workbook import parse_workbook
+    from greenpark.quality import cross_rules
+    from greenpark.quality.catalogue import catalogue_path, load_catalogue
+    from greenpark.registry import load_parks
+
+    inbox, manifest, _ = demo
+    settings = get_settings()
+    rule = load_catalogue(catalogue_path(settings.expectations_dir))["peer.intensity_outlier"]
+    parks = load_parks(settings)
+    (planted,) = [e for e in manifest["injected_errors"] if e["rule"] == "intensity_outlier"]
+    found = []
+    for entry in manifest["files"]:
+        parsed = parse_workbook(inbox / entry["path"])
+        ctx = cross_rules.Context(entry["city_code"], entry["city_name"], entry["year"], entry["quarter"], parks,
+                                  dt.date(2026, 3, 1))
+        found += [(entry["path"], f.sheet, f.excel_row) for f in cross_rules.peer_outlier(rule, parsed, ctx)]
+    assert found == [(planted["file"], planted["sheet"], planted["excel_row"])]
