@@ -15,7 +15,6 @@ import re
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from ..contract import due_date
 from ..intake.warehouse import WarehouseBusyError, connect, exclusive_run
 from ..management import decisions as mgmt
 from ..management.reminders import city_reminder, last_due_quarter, write_json
@@ -142,7 +141,7 @@ async def console_remind(request: Request):
     parks = load_parks(portal.settings)
     parks = [(r.park_code, r.park_name) for r in parks[parks.city_code == city].sort_values("park_code").itertuples()]
     notice = overview.read_warehouse(portal.settings, portal.door._warehouse_lock,
-                                     lambda con: _notice(con, city, names[city], parks, year, today))
+                                     lambda con: city_reminder(con, city, names[city], parks, year, today))
     notice["issued_by"] = user.name
     sent_to = None
     if notice["missing"]:
@@ -158,17 +157,6 @@ async def console_remind(request: Request):
     accounts.audit(portal.store, user.name, "reminder", f"{city} {year}", outcome, remote(request))
     return render(request, "console_reminders.html", notice=notice, stem=stem, sent_to=sent_to, reminded=city,
                   **_reminder_form(portal, year=year))
-
-
-def _notice(con, city, name, parks, year, today):
-    if con is None:  # no warehouse yet: nothing was submitted
-        return {"city_code": city, "city_name": name, "year": year, "issued_on": today.isoformat(),
-                "missing": [{"year": year, "quarter": q, "due": due_date(year, q).isoformat(),
-                             "days_late": (today - due_date(year, q)).days, "reason": "未报送",
-                             "parks": [{"park_code": c, "park_name": n} for c, n in parks]}
-                            for q in (1, 2, 3, 4) if due_date(year, q) < today],
-                "quarter": None, "reason": None, "message_zh": f"{name} {year} 年尚无报送,请尽快报送。"}
-    return city_reminder(con, city, name, parks, year, today)
 
 
 @router.get("/reminders/{city}/{name}")
