@@ -170,7 +170,6 @@ def console(province):
     import re
 
     from fastapi.testclient import TestClient
-
     from greenpark.portal import accounts
     from greenpark.portal.app import create_app
 
