@@ -39,7 +39,7 @@ def main() -> None:
 @click.option("--seed", type=int, default=20220324, show_default=True, help="随机种子(同一种子生成相同数据)。")
 @click.option("--no-errors", is_flag=True, help="不注入故意填错的单元格。")
 @click.option("--resubmit", is_flag=True,
-              help="第二轮:在原目录中改正被退回的文件,并修订一个已接收文件(在 greenpark run 之后使用)。")
+              help="第二轮:在原目录中改正被退回的文件,修订一个已接收文件,并送来下一年第一季度的一个有错文件(在 greenpark run 之后使用)。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出生成清单。")
 def demo(size: str, years: tuple[int, ...], seed: int, no_errors: bool, resubmit: bool, as_json: bool) -> None:
     """生成示例数据(示例数据):各市季度报送工作簿放入各市报送目录。"""
@@ -54,14 +54,18 @@ def demo(size: str, years: tuple[int, ...], seed: int, no_errors: bool, resubmit
             _echo_json(manifest)
             return
         click.echo(f"示例数据第二轮报送:改正 {len(manifest['corrected'])} 个被退回的文件,"
-                   f"修订 {len(manifest['revised'])} 个已接收文件。")
-        for item in manifest["corrected"] + manifest["revised"]:
+                   f"修订 {len(manifest['revised'])} 个已接收文件,另有 {len(manifest['rejected'])} 个新文件含错误(将被退回)。")
+        for item in manifest["corrected"] + manifest["revised"] + manifest["rejected"]:
             click.echo(f"  {item['path']}")
         return
     manifest = generate(
         settings.inbox_dir, size=size, years=years or (2024, 2025), seed=seed,
         inject_errors=not no_errors, settings=settings,
     )
+    if size == "demo":  # 动态管理 decisions of every type, so the first run's bulletin and console show them
+        from .demo.decisions import record_demo_decisions
+
+        manifest["n_decisions"] = record_demo_decisions(settings)
     if as_json:
         _echo_json(manifest)
         return
@@ -70,6 +74,8 @@ def demo(size: str, years: tuple[int, ...], seed: int, no_errors: bool, resubmit
         f"{manifest['n_enterprises']} 家企业,用时 {time.perf_counter() - started:.1f} 秒。"
     )
     click.echo(f"位置:{settings.inbox_dir}")
+    if manifest.get("n_decisions"):
+        click.echo(f"已记录 {manifest['n_decisions']} 条示例动态管理决定(greenpark designations list 查看)。")
     for err in manifest.get("injected_errors", []):
         click.echo(f"  故意填错:{err['file']} {err['sheet']} 第 {err['excel_row']} 行 {err['column_header']}")
 
@@ -656,27 +662,13 @@ def designations_inspect(park_code, date_text, recorded_by, corrects, as_json, i
 @designations.command("demo")
 def designations_demo() -> None:
     """记录示例决定(示例数据:每种决定类型各一例,含一条更正);已有任何记录时不写入。"""
-    import dataclasses
-    import datetime as dt
+    from .demo.decisions import record_demo_decisions
 
-    from .demo.decisions import DEMO_DECISIONS
-    from .intake.warehouse import connect
-    from .management.decisions import record
-    from .registry import load_parks
-
-    settings = get_settings()
-    parks = set(load_parks(settings).park_code)
-    seed_csv = settings.dbt_project_dir / "seeds" / "park_designations.csv"
-    with connect(settings.warehouse_path) as con:
-        if con.execute("SELECT count(*) FROM park_decisions").fetchone()[0]:
-            click.echo("已有动态管理决定记录,未写入示例决定。")
-            return
-        ids: list[int] = []
-        for template, corrects in DEMO_DECISIONS:
-            decision = dataclasses.replace(template, corrects_decision_id=None if corrects is None else ids[corrects])
-            fixed = dt.datetime.combine(decision.decision_date, dt.time(9))
-            ids.append(record(con, decision, parks=parks, seed_csv=seed_csv, today=decision.decision_date, now=fixed)["decision_id"])
-    click.echo(f"已记录 {len(ids)} 条示例决定(示例数据)。下一次 greenpark run 后在园区信息公告中公开。")
+    n = record_demo_decisions(get_settings())
+    if not n:
+        click.echo("已有动态管理决定记录,未写入示例决定。")
+        return
+    click.echo(f"已记录 {n} 条示例决定(示例数据)。下一次 greenpark run 后在园区信息公告中公开。")
 
 
 @designations.command("list")

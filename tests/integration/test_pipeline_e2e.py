@@ -1,7 +1,8 @@
 """End to end: demo workbooks in city drop folders → one Dagster run → feedback, marts, public site.
 
-One small demo province (three cities, one year, with the generator's injected errors) is built
-once for the module; every test reads what that real run produced.
+One small demo province (four cities, one year, with the generator's injected errors, late file,
+peer outlier and 示例 decisions) is built once for the module; every test reads what that real run
+produced, the province console included.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from fixtures.workdirs import isolate_workdir
 
 from greenpark.dagster_home import ensure_dagster_home
 from greenpark.definitions import build_definitions
+from greenpark.demo.decisions import record_demo_decisions
 from greenpark.demo.generator import generate
 from greenpark.runner import run_pipeline
 from greenpark.settings import get_settings
@@ -49,6 +51,7 @@ def province(tmp_path_factory: pytest.TempPathFactory):
                 for f in city_dir.iterdir():
                     f.unlink()
                 city_dir.rmdir()
+        record_demo_decisions(settings)  # as `greenpark demo` does
         ensure_dagster_home(settings)
         defs = build_definitions(settings)
         with dg.DagsterInstance.get() as instance:
@@ -159,3 +162,60 @@ def test_no_withheld_enterprise_count_can_be_derived_from_the_site(province):
     assert small > 0 and result["hidden_cells"] >= small
     assert result["unhandled_tables"] == []
     assert result["recoverable"] == [] and result["narrowed"] == [], (result["recoverable"] + result["narrowed"])[:5]
+
+
+@pytest.fixture(scope="module")
+def console(province):
+    """The portal on the demo run's work dir, logged in as a province user."""
+    import re
+
+    from fastapi.testclient import TestClient
+    from greenpark.portal import accounts
+    from greenpark.portal.app import create_app
+
+    with pytest.MonkeyPatch.context() as mp:
+        isolate_workdir(mp, province["settings"].workdir)
+        app = create_app(get_settings(), warm=False)
+        accounts.add_user(app.state.portal.store, "prov", "e2e-password-1", city_code=None, province=True)
+        with TestClient(app, base_url="http://testserver") as client:
+            token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
+            client.post("/login", data={"username": "prov", "password": "e2e-password-1", "csrf": token})
+            yield client
+
+
+def test_the_console_grid_of_the_demo_run_shows_every_kind_of_cell(console, province):
+    """Demo calibration: accepted, accepted with warnings, late, rejected and missing quarters."""
+    import re
+
+    page = console.get(f"/console?year={YEAR}")
+    assert page.status_code == 200
+    kinds = set(re.findall(r'data-kind="(\w+)"', page.text))
+    assert {"accepted", "warnings", "late", "rejected", "missing"} <= kinds, kinds
+    late = [f for f in province["manifest"]["files"] if f["late_days"]]
+    assert len(late) == 1 and f"已接收但有警告(逾期 {late[0]['late_days']} 天)" in page.text
+
+
+def test_the_peer_outlier_warning_reaches_the_feedback_and_the_console(console, province):
+    """Demo calibration: one enterprise an order of magnitude off its industry peers."""
+    settings = province["settings"]
+    (planted,) = [e for e in province["manifest"]["injected_errors"] if e["rule"] == "intensity_outlier"]
+    city, filename = planted["file"].split("/")
+    packages = [json.loads(p.read_text(encoding="utf-8")) for p in (settings.outbox_dir / city).glob("*.json")]
+    (package,) = [p for p in packages if p.get("version", {}).get("filename") == filename]
+    assert package["version"]["status"] == "已接收但有警告"
+    (finding,) = [f for f in package["findings"] if f["rule_id"] == "peer.intensity_outlier"]
+    assert (finding["sheet"], finding["excel_row"]) == (planted["sheet"], planted["excel_row"])
+    assert "peer.intensity_outlier" in console.get("/console/trends").text
+    cell = console.get(f"/console/cells/{city}/{planted['year']}/{planted['quarter']}").text
+    assert "同行业" in cell
+
+
+def test_every_decision_type_is_in_the_bulletin_and_the_console(console, province):
+    """Demo calibration: 认定, 复查, 现场核查, 撤销认定 (with its reason) and 恢复认定."""
+    bulletin = (province["settings"].site_public_dir / "bulletin" / f"{YEAR}.html").read_text(encoding="utf-8")
+    decisions = bulletin.split('id="decisions"', 1)[1].split('id="registry"', 1)[0]
+    for text in ("认定为 2025 年批次", "复查,结论", "现场核查,结论", "撤销认定(原因类别", "环境污染", "恢复认定。依据"):
+        assert text in decisions, text
+    page = console.get("/console/decisions").text
+    for kind in ("认定", "复查", "现场核查", "撤销认定", "恢复认定"):
+        assert f'<td data-label="类型">{kind}' in page, kind

@@ -82,7 +82,8 @@ def test_every_route_has_an_access_rule(app_client):
 
 def _target(path: str, b: dict) -> str:
     return (path.replace("{version_id}", b["version_id"]).replace("{upload_id}", str(b["upload_id"]))
-            .replace("{kind}", "json"))
+            .replace("{kind}", "json").replace("{city}", CITY_B).replace("{year}", "2025")
+            .replace("{quarter}", "2").replace("{name}", "催报_2025年_2025-08-10.json"))
 
 
 def _leaks(response, b: dict) -> bool:
@@ -101,7 +102,13 @@ def test_city_a_cannot_reach_city_b_on_any_route(app_client, city_b_version):
             continue
         url = _target(path, b)
         query = {"city": CITY_B}
-        if kind == "session":
+        if kind == "province":  # the province console: a city user is refused on every route, GET or POST
+            anonymous = client.request(method, url, params=query)
+            assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login"), (method, path)
+            response = client.request(method, url, headers=a.headers, params=query,
+                                      data={"csrf": a.csrf, "city": CITY_B, "year": "2025"} if method == "POST" else None)
+            assert response.status_code == 403 and "仅限省级用户" in response.text, (method, path, response.status_code)
+        elif kind == "session":
             anonymous = client.request(method, url, params=query)
             assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login"), (method, path)
             if method == "POST":

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from greenpark import contract
-from greenpark.demo.generator import build_demo_world, generate, submission_frames
+from greenpark.demo.generator import DEMO_LATE_DAYS, build_demo_world, generate, submission_frames
 from greenpark.registry import generated_registry_csv, load_parks
 from greenpark.settings import get_settings
 
@@ -71,6 +71,21 @@ def test_demo_writes_every_city_quarter_and_a_matching_manifest(demo):
     on_file = json.loads((settings.inbox_dir.parent / "demo_manifest.json").read_text(encoding="utf-8"))
     assert on_file == manifest
     assert not generated_registry_csv(settings).exists()
+
+
+def test_one_file_arrives_late_and_the_others_on_time(demo):
+    """Calibration: the console's "逾期" cell. The pull takes the file time as the receipt time."""
+    import datetime as dt
+
+    from greenpark.intake.archive import CHINA_TZ
+
+    settings, manifest = demo
+    late = [f for f in manifest["files"] if f["late_days"]]
+    assert [(f["year"], f["quarter"], f["late_days"]) for f in late] == [(YEARS[-1], 1, DEMO_LATE_DAYS)]
+    assert late[0]["path"] not in {e["file"] for e in manifest["injected_errors"]}
+    for f in manifest["files"]:
+        received = dt.datetime.fromtimestamp((settings.inbox_dir / f["path"]).stat().st_mtime, CHINA_TZ).date()
+        assert (received - contract.due_date(f["year"], f["quarter"])).days == (f["late_days"] or -5)
 
 
 def test_same_seed_gives_the_same_bytes_and_another_seed_does_not(demo, tmp_path, monkeypatch):

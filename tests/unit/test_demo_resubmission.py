@@ -44,11 +44,13 @@ def test_every_rejected_file_and_one_revised_file_are_rewritten_in_place(rounds)
     (revised,) = second["revised"]
     assert revised["path"] not in {e["file"] for e in first["injected_errors"]}
     assert revised["year"] == max(first["years"]) and revised["quarter"] == 4
-    assert second["files"] == sorted(error_files | {revised["path"]}) and second["n_files"] == len(second["files"])
+    (rejected,) = second["rejected"]
+    assert second["files"] == sorted(error_files | {revised["path"], rejected["path"]})
+    assert second["n_files"] == len(second["files"])
     after = {p.relative_to(inbox).as_posix(): (p.read_bytes(), p.stat().st_mtime) for p in sorted(inbox.rglob("*.*"))}
-    assert after.keys() == before.keys()  # same drop folders, same names, nothing added
-    changed = {path for path in after if after[path][0] != before[path][0]}
-    assert changed == set(second["files"])
+    assert after.keys() == before.keys() | {rejected["path"]}  # same names, and one new file
+    changed = {path for path in before if after[path][0] != before[path][0]}
+    assert changed == set(second["files"]) - {rejected["path"]}
     for entry in second["corrected"] + second["revised"]:
         path = entry["path"]
         received = dt.datetime.fromtimestamp(after[path][1], dt.UTC)
@@ -99,3 +101,15 @@ def test_resubmit_refuses_an_inbox_of_another_seed(rounds, tmp_path):
         resubmit(settings.inbox_dir, seed=SEED + 1, settings=settings)
     with pytest.raises(FileNotFoundError):
         resubmit(tmp_path / "inbox", seed=SEED, settings=settings)
+
+
+def test_a_new_file_of_the_next_year_arrives_with_an_error_and_stays_rejected(rounds):
+    """Calibration: after the second round one city-quarter is still rejected (the console's
+    "退回" cell); it is a quarter the demo has no other data for, so nothing else changes."""
+    settings, first, _, second, _ = rounds
+    (rejected,) = second["rejected"]
+    group_a = next(e["city_code"] for e in first["injected_errors"] if e["rule"] == "negative")
+    assert (rejected["city_code"], rejected["year"], rejected["quarter"]) == (group_a, max(first["years"]) + 1, 1)
+    assert [(e["rule"], e["severity"]) for e in rejected["injected"]] == [("negative", "error")]
+    assert rejected["path"] not in {c["path"] for c in second["corrected"]}
+    assert (settings.inbox_dir / rejected["path"]).exists()

@@ -15,7 +15,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from greenpark import contract, uscc
-from greenpark.demo.generator import build_demo_world, generate, submission_frames
+from greenpark.demo.generator import OUTLIER_FACTOR, build_demo_world, generate, submission_frames
 from greenpark.demo.template import data_excel_rows, write_submission
 from greenpark.settings import get_settings
 
@@ -178,6 +178,7 @@ def test_injected_cells_hold_the_wrong_value_the_manifest_names(demo):
         "uscc_check_digit",
         "share_over_100",
         "park_name_mismatch",
+        "intensity_outlier",
     }
     assert len({e["city_code"] for e in errors}) == 4
     latest = max(manifest["years"])
@@ -188,7 +189,9 @@ def test_injected_cells_hold_the_wrong_value_the_manifest_names(demo):
         assert cell == err["value"]
         header_row = 2 if styles[err["file"]] == "clean" else 3
         assert read_raw_cell(inbox / err["file"], err["sheet"], header_row, err["excel_column"]) == err["column_header"]
-        assert err["severity"] == ("warning" if err["rule"] == "park_name_mismatch" else "error")
+        assert err["severity"] == ("warning" if err["rule"] in ("park_name_mismatch", "intensity_outlier") else "error")
+    (outlier,) = [e for e in errors if e["rule"] == "intensity_outlier"]
+    assert outlier["value"] == round(outlier["original_value"] * OUTLIER_FACTOR, 3)
 
 
 def test_every_uscc_is_valid_and_unique_except_the_injected_one(demo):
@@ -205,3 +208,27 @@ def test_every_uscc_is_valid_and_unique_except_the_injected_one(demo):
             if not uscc.is_valid(code):
                 seen_bad.add((entry["path"], excel_row))
     assert seen_bad == bad
+
+
+def test_the_planted_outlier_is_the_one_peer_outlier_the_rule_finds(demo):
+    """Calibration: the peer-outlier rule (peer.intensity_outlier) fires on the planted firm of
+    the demo, and on no other firm of any demo file."""
+    import datetime as dt
+
+    from greenpark.intake.workbook import parse_workbook
+    from greenpark.quality import cross_rules
+    from greenpark.quality.catalogue import catalogue_path, load_catalogue
+    from greenpark.registry import load_parks
+
+    inbox, manifest, _ = demo
+    settings = get_settings()
+    rule = load_catalogue(catalogue_path(settings.expectations_dir))["peer.intensity_outlier"]
+    parks = load_parks(settings)
+    (planted,) = [e for e in manifest["injected_errors"] if e["rule"] == "intensity_outlier"]
+    found = []
+    for entry in manifest["files"]:
+        parsed = parse_workbook(inbox / entry["path"])
+        ctx = cross_rules.Context(entry["city_code"], entry["city_name"], entry["year"], entry["quarter"], parks,
+                                  dt.date(2026, 3, 1))
+        found += [(entry["path"], f.sheet, f.excel_row) for f in cross_rules.peer_outlier(rule, parsed, ctx)]
+    assert found == [(planted["file"], planted["sheet"], planted["excel_row"])]

@@ -3,14 +3,17 @@
 
 They are chosen to match the demo's own flags: 3301-01 is due for review in 2025, 3309-02 fails
 必要条件 B2 and is inspected then revoked, 3301-10 (revoked in 2024 by the seed) is restored.
-Every text says 示例; recorded_at is fixed so the demo stays deterministic.
+Every text says 示例; recorded_at is fixed so the demo stays deterministic. `greenpark demo`
+records them (as `greenpark designations demo` does), so the first run already shows them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
-from ..management.decisions import Decision
+from ..management.decisions import Decision, record
+from ..settings import Settings
 
 RECORDER = "示例数据"
 
@@ -34,3 +37,21 @@ DEMO_DECISIONS: list[tuple[Decision, int | None]] = [
     (_d("3301-10", "restoration", "2025-10-15", document_no="示例〔2025〕77 号",
         reason_text="示例:整改完成,经复核恢复认定"), None),
 ]
+
+
+def record_demo_decisions(settings: Settings) -> int:
+    """Record DEMO_DECISIONS unless the warehouse has any decision; returns how many were written."""
+    from ..intake.warehouse import connect
+    from ..registry import load_parks
+
+    parks = set(load_parks(settings).park_code)
+    seed_csv = settings.dbt_project_dir / "seeds" / "park_designations.csv"
+    with connect(settings.warehouse_path) as con:
+        if con.execute("SELECT count(*) FROM park_decisions").fetchone()[0]:
+            return 0
+        ids: list[int] = []
+        for template, corrects in DEMO_DECISIONS:
+            decision = dataclasses.replace(template, corrects_decision_id=None if corrects is None else ids[corrects])
+            fixed = dt.datetime.combine(decision.decision_date, dt.time(9))
+            ids.append(record(con, decision, parks=parks, seed_csv=seed_csv, today=decision.decision_date, now=fixed)["decision_id"])
+    return len(ids)

@@ -46,6 +46,13 @@ DEMO_VARIANTS = (
     ("xlsx", "messy", 6),
 )
 DEMO_EARLY_ANNUAL_CITIES = 3  # cities that also send the annual sheet in Q2 (a preliminary, replaced in Q4)
+# Calibration, so the province console and the site show every case on the demo: one file sent
+# DEMO_LATE_DAYS after its deadline (first quarter of the latest year, the first city without an
+# injected error there), one enterprise an order of magnitude off its peers (group d), and in the
+# second round one file of the next year's first quarter that is rejected and never corrected.
+DEMO_LATE_DAYS = 12
+OUTLIER_FACTOR = 20
+OUTLIER_MIN_PEERS = 6  # the outlier's industry has at least this many firms in the file (rule: 5 peers)
 
 
 @dataclass(frozen=True)
@@ -69,8 +76,13 @@ INJECTION_GROUPS: dict[str, tuple[Injection, ...]] = {
         Injection("uscc_check_digit", contract.ENTERPRISE_QUARTER.key, "uscc", ERROR),
     ),
     "c": (Injection("share_over_100", contract.PARK_QUARTER.key, "renewable_electricity", ERROR),),
-    "d": (Injection("park_name_mismatch", contract.PARK_QUARTER.key, "park_name", WARNING),),
+    "d": (
+        Injection("park_name_mismatch", contract.PARK_QUARTER.key, "park_name", WARNING),
+        Injection("intensity_outlier", contract.ENTERPRISE_QUARTER.key, "energy_tce", WARNING),
+    ),
 }
+# The second round's file that stays rejected (the next year's first quarter of group a's city).
+NEXT_YEAR_REJECTED = Injection("negative", contract.PARK_QUARTER.key, "natural_gas", ERROR)
 
 
 @dataclass
@@ -84,6 +96,7 @@ class FileSpec:
     injections: tuple[Injection, ...] = ()
     foreign_park: str | None = None  # a park of another city, for park_other_city
     pick_seed: int = 0  # chooses the rows that injections hit
+    late_days: int = 0  # dropped this many days after the due date
 
     @property
     def relpath(self) -> str:
@@ -169,7 +182,8 @@ def resubmit(inbox_dir: Path, *, seed: int = 20220324, settings: Settings | None
     Overwrites, under the same names: every file that carried an injected error (severity error)
     with its honest version, and the last-quarter file of one city in the latest year with one
     park's value added and energy ×REVISION_FACTOR and its land ×LAND_CORRECTION. Modification
-    times are RESUBMIT_AFTER after the first round, so the pull records them as later versions. The
+    times are RESUBMIT_AFTER after the first round, so the pull records them as later versions.
+    Adds one new file that stays rejected (_next_year_rejected). The
     manifest (files rewritten, corrected cells, revised values) is also written next to
     demo_manifest.json as demo_resubmission.json.
     """
@@ -209,17 +223,30 @@ def resubmit(inbox_dir: Path, *, seed: int = 20220324, settings: Settings | None
         else:
             revised.append(base | _revise(frames[contract.PARK_QUARTER.key], rng))
         _write_frames(city, spec, frames, inbox_dir, resubmitted=True)
+    rejected = _next_year_rejected(world, first, inbox_dir, seed)
     manifest = {
         "seed": seed,
         "demo_data": True,
-        "n_files": len(corrected) + len(revised),
-        "files": sorted(e["path"] for e in corrected + revised),
+        "n_files": len(corrected) + len(revised) + len(rejected),
+        "files": sorted(e["path"] for e in corrected + revised + rejected),
         "corrected": corrected,
         "revised": revised,
+        "rejected": rejected,
     }
     path = inbox_dir.parent / RESUBMISSION_NAME
     path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return manifest
+
+
+def _next_year_rejected(world: World, first: dict, inbox_dir: Path, seed: int) -> list[dict]:
+    """Group a's city sends the next year's first quarter with an error, and no correction
+    follows: a rejected city-quarter stays on the console (it loads nothing)."""
+    city_code = next((e["city_code"] for e in first["injected_errors"] if e["rule"] == NEXT_YEAR_REJECTED.rule), None)
+    if city_code is None:
+        return []
+    spec = FileSpec(city_code, max(first["years"]) + 1, 1, injections=(NEXT_YEAR_REJECTED,), pick_seed=seed * 10 + 9)
+    result = _write_file(world.city(city_code), spec, inbox_dir)
+    return [result["file"] | {"injected": result["injected"]}]
 
 
 def _revise(park_quarter: pd.DataFrame, rng: np.random.Generator) -> dict:
@@ -253,6 +280,8 @@ def _plan_files(world: World, years: tuple[int, ...], seed: int, inject: bool) -
     }
     if inject:
         _plan_injections(world, specs, years, seed)
+        late = next(specs[(c, years[-1], 1)] for c in sorted(cities) if not specs[(c, years[-1], 1)].injections)
+        late.late_days = DEMO_LATE_DAYS
     if world.size == "demo":
         # Formats and messiness go to files without deliberate errors, so each error sits at a known cell.
         free = sorted(k for k, s in specs.items() if not s.injections)
@@ -332,14 +361,15 @@ def _write_file(city: CityWorld, spec: FileSpec, inbox_dir: Path) -> dict:
         "style": spec.style,
         "rows": rows,
         "n_injected": len(injected),
+        "late_days": spec.late_days,
     }
     return {"file": entry, "injected": injected}
 
 
-def dropped_at(year: int, quarter: int, resubmitted: bool = False) -> dt.datetime:
-    """When the demo bureau drops the file (China time): five days before the due date, and
-    RESUBMIT_AFTER later for the second round."""
-    first = dt.datetime.combine(contract.due_date(year, quarter) - dt.timedelta(days=5), dt.time(10))
+def dropped_at(year: int, quarter: int, resubmitted: bool = False, late_days: int = 0) -> dt.datetime:
+    """When the demo bureau drops the file (China time): five days before the due date (or
+    `late_days` after it), and RESUBMIT_AFTER later for the second round."""
+    first = dt.datetime.combine(contract.due_date(year, quarter) + dt.timedelta(days=late_days or -5), dt.time(10))
     return (first + RESUBMIT_AFTER if resubmitted else first).replace(tzinfo=CHINA_TZ)
 
 
@@ -358,7 +388,7 @@ def _write_frames(city: CityWorld, spec: FileSpec, frames: dict, inbox_dir: Path
         park_codes=tuple(city.parks.park_code),
     )
     # The pull takes a file's modification time as its receipt time: the demo bureaus send on time.
-    stamp = dropped_at(spec.year, spec.quarter, resubmitted).timestamp()
+    stamp = dropped_at(spec.year, spec.quarter, resubmitted, spec.late_days).timestamp()
     os.utime(path, (stamp, stamp))
 
 
@@ -379,6 +409,9 @@ def _pick_rows(frames: dict, spec: FileSpec) -> list[int]:
         n = len(frames[inj.sheet_key])
         used = taken.setdefault(inj.sheet_key, set())
         row = int(picker.integers(n))
+        if inj.rule == "intensity_outlier":  # a firm with enough peers of its industry in the file
+            counts = frames[inj.sheet_key].industry_code.value_counts()
+            row = int(frames[inj.sheet_key].index[frames[inj.sheet_key].industry_code.map(counts) >= OUTLIER_MIN_PEERS][0])
         while row in used and len(used) < n:
             row = (row + 1) % n
         used.add(row)
@@ -397,6 +430,8 @@ def _wrong_value(frame: pd.DataFrame, inj: Injection, row: int, spec: FileSpec):
     if inj.rule == "park_name_mismatch":
         name = str(original)
         return next((name.replace(a, b) for a, b in _ABBREVIATIONS if a in name), f"{name}(园区)")
+    if inj.rule == "intensity_outlier":
+        return round(float(original) * OUTLIER_FACTOR, 3)
     if inj.rule == "park_other_city":
         return spec.foreign_park
     if inj.rule == "uscc_check_digit":

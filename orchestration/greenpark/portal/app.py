@@ -3,9 +3,8 @@ API for a city's own systems (Bearer token, api.py), over the same door (door.py
 read side (views.py); shared request helpers are in web.py.
 
 Every route is listed in ROUTE_ACCESS with who may use it; the authorization tests enumerate the
-app's route table against it, so a route added without an access rule fails the tests. A role-
-specific set of pages (the province console of a later issue) is one more router and its
-templates, included here, with its routes added to ROUTE_ACCESS.
+app's route table against it, so a route added without an access rule fails the tests. The province
+console (console.py) is one more router and its templates, for the province role only.
 """
 
 from __future__ import annotations
@@ -17,13 +16,14 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from ..settings import Settings, get_settings
-from . import accounts, api, pages
+from . import accounts, api, console, pages
 from .receive import UploadRefused
 from .sessions import SESSION_COOKIE
 from .web import API, HERE, LoginRequired, Portal, remote, render, upload_form
 
-# Who may use each route: "public", "session" (a logged-in person; city or province) or "token"
-# (an API token). City scoping is checked inside each handler; the tests check both.
+# Who may use each route: "public", "session" (a logged-in person; city or province), "province"
+# (the province console: province users only, 403 for a city user) or "token" (an API token).
+# City scoping is checked inside each handler; the tests check both.
 ROUTE_ACCESS = {
     ("GET", "/login"): "public",
     ("POST", "/login"): "public",
@@ -40,6 +40,15 @@ ROUTE_ACCESS = {
     ("GET", "/grid"): "session",
     ("GET", "/deadlines"): "session",
     ("GET", "/template"): "session",
+    ("GET", "/console"): "province",
+    ("GET", "/console/grid.xlsx"): "province",
+    ("GET", "/console/cells/{city}/{year}/{quarter}"): "province",
+    ("GET", "/console/trends"): "province",
+    ("GET", "/console/reminders"): "province",
+    ("POST", "/console/reminders"): "province",
+    ("GET", "/console/reminders/{city}/{name}"): "province",
+    ("GET", "/console/decisions"): "province",
+    ("POST", "/console/decisions"): "province",
     ("POST", f"{API}/submissions"): "token",
     ("GET", f"{API}/submissions"): "token",
     ("GET", f"{API}/uploads/{{upload_id}}"): "token",
@@ -65,6 +74,7 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAP
     app.state.portal = portal
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(pages.router)
+    app.include_router(console.router)
     app.include_router(api.router)
 
     @app.middleware("http")

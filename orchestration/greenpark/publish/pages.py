@@ -34,6 +34,7 @@ import pandas as pd
 import yaml
 
 from . import charts
+from .decision_notices import decisions_of_year
 from .markup import is_missing, render, split_ids, title
 from .marts import Marts, join_new_columns, parse_version_id
 from .open_data import export_open_data
@@ -424,8 +425,12 @@ class _Site:
              "reason": reason} for code, reason in items.get(s, [])]} for s in BULLETIN_SECTIONS]
         registry = [{**p, "status": self.designation_as_of(p, year), "href": href(p["park_code"])}
                     for p in _records(self.m.dim_park)]
+        # The year's recorded 动态管理 decisions, each with its date, document and public reason.
+        decisions = [{**d, "href": href(d["park_code"])} for d in decisions_of_year(self.m.fct_park_decisions, year)
+                     if not d["is_initial_load"]]
         return {"page_title": f"{year} 年园区信息公告", "heading": f"{year} 年园区信息公告", "year": year,
-                "sections": sections, "registry": registry, "review_after": self.t["review_after_years"]}
+                "sections": sections, "decisions": decisions, "registry": registry,
+                "review_after": self.t["review_after_years"]}
 
     def methodology(self) -> dict:
         order = {d: i for i, d in enumerate(self.m.dimension_order)}

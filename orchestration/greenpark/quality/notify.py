@@ -73,3 +73,25 @@ def notify_submitter(city: City | None, outcome, *, log=None) -> str | None:
             log.warning(f"反馈邮件未能发送至 {city.contact_email}:{exc}(反馈包已写入发件箱)")
         return None
     return city.contact_email
+
+
+def notify_reminder(city: City | None, notice: dict) -> str | None:
+    """E-mail a 催报 notice (from the province console) to the city's contact when SMTP is
+    configured; returns the recipient, None when not sent (the notice is in the outbox anyway)."""
+    config = smtp_settings()
+    if city is None or not city.contact_email or config is None:
+        return None
+    message = EmailMessage()
+    message["Subject"] = f"【绿色低碳工业园区数据报送】催报:{notice['city_name']} {notice['year']} 年"
+    message["From"] = config["sender"]
+    message["To"] = city.contact_email
+    lines = [notice["message_zh"], ""]
+    for item in notice["missing"]:
+        parks = "、".join(f"{p['park_name']}({p['park_code']})" for p in item["parks"])
+        lines.append(f"第 {item['quarter']} 季度(截止 {item['due']}):{item['reason']}。涉及园区:{parks}")
+    message.set_content("\n".join(lines))
+    try:
+        send_mail(message, config)
+    except (OSError, smtplib.SMTPException):
+        return None
+    return city.contact_email
