@@ -42,6 +42,11 @@ SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
     "dimensions": (
         ("dimension_code", "VARCHAR"), ("dimension_name", "VARCHAR"), ("max_points", "DOUBLE"), ("source", "VARCHAR"),
     ),
+    "dim_evaluation_edition": (
+        ("edition_id", "VARCHAR"), ("edition_name", "VARCHAR"), ("valid_from_year", "INTEGER"),
+        ("valid_to_year", "INTEGER"), ("is_example", "BOOLEAN"), ("changes_zh", "VARCHAR"),
+        ("previous_edition_id", "VARCHAR"), ("source", "VARCHAR"),
+    ),
     "fct_park_indicators": (
         ("park_code", "VARCHAR"), ("year", "INTEGER"), ("indicator_id", "VARCHAR"), ("dimension_code", "VARCHAR"),
         ("value", "DOUBLE"), ("unit", "VARCHAR"), ("score_points", "DOUBLE"), ("weight", "DOUBLE"),
@@ -505,7 +510,7 @@ def build_fixture_warehouse(path: Path) -> Path:
     try:
         frames = {
             "dim_park": parks, "dim_indicator": dim_indicator, "fct_park_indicators": ind,
-            "fct_park_evaluation": ev, "fct_park_quarter": pq, "fct_park_year_wide": wide,
+            "fct_park_evaluation": ev.assign(edition_id="2024"), "fct_park_quarter": pq, "fct_park_year_wide": wide,
             "fct_city_year": city_year, "fct_province_year": province_year,
             "fct_targets": pd.DataFrame(targets), "fct_dynamic_management": fct_dm,
             "fct_revisions": revisions, "fct_park_mujun_public": pd.DataFrame(mujun_rows),
@@ -520,6 +525,9 @@ def build_fixture_warehouse(path: Path) -> Path:
             "mujun_class_cutoffs": pd.read_csv(SEEDS / "mujun_class_cutoffs.csv"),
             "dimensions": pd.DataFrame(DIMENSIONS, columns=["dimension_code", "dimension_name", "max_points"]).assign(
                 source="示例"),
+            "dim_evaluation_edition": pd.read_csv(SEEDS / "evaluation_editions.csv", dtype={"edition_id": str}
+                                                  ).astype({"valid_to_year": "Int64"}).assign(
+                previous_edition_id=lambda e: e.edition_id.shift(1)),
             "fct_enterprise_mujun": pd.DataFrame([dict(uscc=e["uscc"], enterprise_name=e["enterprise_name"],
                                                        park_code=e["park_code"], year=2025, mujun_class="A")
                                                   for e in ent_rows]),

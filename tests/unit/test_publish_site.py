@@ -15,6 +15,7 @@ from types import SimpleNamespace
 import duckdb
 import jieba
 import openpyxl
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import yaml
@@ -366,6 +367,17 @@ def test_methodology_states_the_thresholds_of_the_seed(built, tmp_path):
     page = (tmp_path / "docs" / "methodology.md").read_text(encoding="utf-8")
     assert "综合评价得分 ≥ 85 分" in page and "低于 72.50 分为预警" in page
     assert "综合评价得分 ≥ 80 分" not in page
+
+
+def test_methodology_states_the_edition_of_each_year(built):
+    """Each year is scored under its own 评价导则 edition: the page names the editions, their years,
+    the published years scored under each, and what changed."""
+    page = html.unescape((built[2] / "methodology.html").read_text(encoding="utf-8"))
+    editions = pd.read_csv(REPO_ROOT / "dbt_project" / "seeds" / "evaluation_editions.csv", dtype={"edition_id": str})
+    rows = {e.edition_id: _row(page, re.escape(e.edition_name)) for e in editions.itertuples()}
+    assert "2022–2023 年" in rows["2022"] and "2024 年起" in rows["2024"]
+    assert "2024、2025 年" in rows["2024"] and "2024、2025" not in rows["2022"]
+    assert editions.set_index("edition_id").changes_zh["2024"] in rows["2024"]
 
 
 def test_every_link_resolves(built):

@@ -455,7 +455,7 @@ class _Site:
             used = gf[gf.year == earlier[-1]].iloc[0].tco2_per_mwh if earlier else None
             grid_notes.append({"year": year, "from": earlier[-1] if earlier else None, "value": used})
         weights = self.m.mujun_weights
-        return {"page_title": "方法说明", "heading": "方法说明", "t": self.t,
+        return {"page_title": "方法说明", "heading": "方法说明", "t": self.t, "editions": self.editions(),
                 "total": sum(float(v) for v in self.dim_max.values()) if self.dim_max else None,
                 "conditions": CONDITIONS, "dimensions": _records(dims), "groups": groups,
                 "sample_source": bool(self.m.dim_indicator.get("source").astype(str).str.contains("示例").any()),
@@ -464,6 +464,17 @@ class _Site:
                                                               ascending=[False, True], kind="mergesort"))
                 if "weight" in weights else [],
                 "mujun_cutoffs": _records(self.m.mujun_class_cutoffs)}
+
+    def editions(self) -> list[dict]:
+        """The 评价导则 editions, oldest first, each with its years of validity, the years of the
+        published evaluation scored under it, and what changed against the previous edition."""
+        scored = defaultdict(list)
+        if "edition_id" in self.ev:
+            for year, edition in sorted(set(zip(self.ev.year, self.ev.edition_id))):
+                if not is_missing(edition):
+                    scored[str(edition)].append(int(year))
+        return [{**e, "edition_id": str(e["edition_id"]), "scored_years": scored.get(str(e["edition_id"]), [])}
+                for e in _records(self.m.dim_evaluation_edition)]
 
     def open_data(self) -> dict:
         resources = export_open_data(self.m, self.w.out_dir / "open-data", demo_data=self.w.demo,
