@@ -26,6 +26,7 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..excel_cells import column_letter, column_number
 from .findings import (
     ERROR,
     FATAL,
@@ -90,27 +91,12 @@ def write_annotated_workbook(target: Path, source: Path, findings: list[Finding]
 
 
 # --- shared ----------------------------------------------------------------------------------------
-def _column_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def _column_letters(index: int) -> str:
-    out = ""
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
 def _by_cell(findings: list[Finding], sheets: set[str]) -> dict[tuple[str, int, int | None], list[Finding]]:
     """(sheet, excel row, column index or None for the whole row) → its findings, worst first."""
     out: dict[tuple[str, int, int | None], list[Finding]] = {}
     for f in sorted_findings(findings):
         if f.sheet in sheets and f.excel_row:
-            column = _column_index(f.excel_column) if f.excel_column and f.excel_column.isalpha() else None
+            column = column_number(f.excel_column) if f.excel_column and f.excel_column.isascii() and f.excel_column.isalpha() else None
             out.setdefault((f.sheet, int(f.excel_row), column), []).append(f)
     return out
 
@@ -232,7 +218,7 @@ def _mark_sheet(xml: str, marks: dict[tuple[int, int | None], list[Finding]], st
     body_start = xml.index(">", start) + 1
     body = xml[body_start:end]
     dim = re.search(r'<dimension\b[^>]*\bref="[A-Z]*\d*:?([A-Z]+)\d*"', xml)
-    last_col = _column_index(dim.group(1)) if dim else 1
+    last_col = column_number(dim.group(1)) if dim else 1
     by_row: dict[int, dict[int | None, str]] = {}
     for (row, col), items in marks.items():
         by_row.setdefault(row, {})[col] = _worst(items)
@@ -277,14 +263,14 @@ def _mark_cells(body: str, row: int, cols: dict[int | None, str], styles: _Style
         ref = re.search(r'\br="([A-Z]+)(\d+)"', match.group(1))
         if ref is None:
             raise _Unsupported("cell without r")
-        cells.append([_column_index(ref.group(1)), match.group(1), match.group(2)])
+        cells.append([column_number(ref.group(1)), match.group(1), match.group(2)])
     whole = cols.get(None)
     wanted = {c: s for c, s in cols.items() if c is not None}
     if whole:
         for c in range(1, max([last_col] + [c for c, _, _ in cells]) + 1):
             wanted[c] = min(wanted.get(c, whole), whole, key=SEVERITY_ORDER.__getitem__)
     present = {c for c, _, _ in cells}
-    cells += [[c, f' r="{_column_letters(c)}{row}"', None] for c in wanted if c not in present]
+    cells += [[c, f' r="{column_letter(c)}{row}"', None] for c in wanted if c not in present]
     cells.sort(key=lambda cell: cell[0])
     out = []
     for col, attrs, inner in cells:
@@ -305,7 +291,7 @@ def _notes(marks: dict[tuple[int, int | None], list[Finding]]) -> dict[tuple[int
 
 def _comments_xml(marks: dict[tuple[int, int | None], list[Finding]]) -> str:
     items = "".join(
-        f'<comment ref="{_column_letters(col)}{row}" authorId="0"><text><r><t xml:space="preserve">'
+        f'<comment ref="{column_letter(col)}{row}" authorId="0"><text><r><t xml:space="preserve">'
         f"{_esc(_comment_text(found))}</t></r></text></comment>"
         for (row, col), found in _notes(marks).items()
     )
@@ -353,7 +339,7 @@ def _summary_sheet_xml(findings: list[Finding], styles: _Styles) -> str:
         s = f' s="{style}"' if style is not None else ""
         cells = []
         for j, value in enumerate(values, start=1):
-            ref = f"{_column_letters(j)}{r}"
+            ref = f"{column_letter(j)}{r}"
             if value is None or value == "":
                 if s:
                     cells.append(f'<c r="{ref}"{s}/>')
