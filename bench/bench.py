@@ -171,7 +171,7 @@ def watched_resubmission(workdir: Path, timeout: float = 300) -> dict:
             if site_index.exists() and site_index.stat().st_ino != before:
                 site_s = round(now, 2)
             time.sleep(0.05)
-        return {"file": path.name, "feedback_s": feedback_s, "site_s": site_s}
+        return {"file": path.name, "feedback_s": feedback_s, "site_s": site_s, "load": round(os.getloadavg()[0], 2)}
     finally:
         proc.send_signal(signal.SIGINT)  # watch stops cleanly on Ctrl+C; Dagster defers SIGTERM
         try:
@@ -192,7 +192,8 @@ def run_set(name: str, gen: Path, manifest: dict, *, stages: bool, incremental: 
     print(f"[{name}] floor (best of {FLOOR_RUNS})", flush=True)
     floors = [measure(wrapped([py, str(BENCH / "floor.py"), str(gen / "sources" / "inbox"), "--json"]), os.environ)
               for _ in range(FLOOR_RUNS)]
-    res["floor"] = dict(min(floors, key=lambda f: f["seconds"]), all_seconds=[f["seconds"] for f in floors])
+    res["floor"] = dict(min(floors, key=lambda f: f["seconds"]), all_seconds=[f["seconds"] for f in floors],
+                        all_cpu_s=[f["cpu_s"] for f in floors])
 
     print(f"[{name}] end to end (greenpark run)", flush=True)
     e2e = runs / "e2e"
@@ -221,6 +222,10 @@ def run_set(name: str, gen: Path, manifest: dict, *, stages: bool, incremental: 
         ours = sum(res["stages"][s]["seconds"] for s in ("pull", "intake", "dbt_build"))
         res["data_stages_s"] = round(ours, 2)
         res["data_vs_floor"] = round(ours / res["floor"]["seconds"], 2)
+        cpu = [res["stages"][s].get("cpu_s") for s in ("pull", "intake", "dbt_build")]
+        if all(c is not None for c in cpu) and res["floor"].get("cpu_s"):
+            res["data_cpu_s"] = round(sum(cpu), 2)
+            res["data_cpu_vs_floor"] = round(sum(cpu) / min(f["cpu_s"] for f in floors), 2)
 
     if incremental:
         print(f"[{name}] incremental: one city resubmits one quarter", flush=True)
@@ -231,6 +236,7 @@ def run_set(name: str, gen: Path, manifest: dict, *, stages: bool, incremental: 
         inc = measure(wrapped([str(BIN / "greenpark"), "run", "--json"]), _env(e2e), watch=watch)
         summary = inc.pop("output", {})
         res["resubmit"] = {"file": path.name, "feedback_s": inc["watched_s"], "site_s": inc["seconds"],
+                           "cpu_s": inc["cpu_s"], "load": inc["load"],
                            "peak_rss_mib": inc["peak_rss_mib"], "success": summary.get("success"),
                            "inner_stage_s": {k: round(v, 2) for k, v in (summary.get("stage_seconds") or {}).items()}}
         res["resubmit_warm"] = watched_resubmission(e2e)
