@@ -195,6 +195,10 @@ def run_set(name: str, gen: Path, manifest: dict, *, stages: bool, incremental: 
     res["floor"] = dict(min(floors, key=lambda f: f["seconds"]), all_seconds=[f["seconds"] for f in floors],
                         all_cpu_s=[f["cpu_s"] for f in floors])
 
+    print(f"[{name}] feedback package per format (bench/annotated_copy.py)", flush=True)
+    copy = measure(wrapped([py, str(BENCH / "annotated_copy.py"), str(gen / "sources" / "inbox"), "--json"]), os.environ)
+    res["annotated_copy"] = copy.get("output", {})
+
     print(f"[{name}] end to end (greenpark run)", flush=True)
     e2e = runs / "e2e"
     copy_drops(gen, e2e)

@@ -85,6 +85,13 @@ def render(results: dict[str, dict]) -> str:
             out.append(f"| the same file checked offline, cold (`greenpark validate`){' (best of ' + ', '.join(map(str, all_v)) + ')' if all_v else ''} | "
                        f"{rs['offline_validate_s']} | {min(cpu_v) if cpu_v else ''} | | | ≤ {t.get('validate_cold_s', '')} s | "
                        f"{_mark(rs['offline_validate_s'] <= t['validate_cold_s']) if 'validate_cold_s' in t else '—'} |")
+        copies = r.get("annotated_copy") or {}
+        if copies:
+            out.append("")
+            out.append("| feedback package of one workbook | JSON + HTML (s) | annotated copy, file-level finding only | annotated copy, one cell marked (s) | CPU s |\n|---|---:|---|---:|---:|")
+            for ext, c in copies.items():
+                out.append(f"| {ext} ({c['size_bytes']:,} bytes) | {c['json_html_s']} | {'made' if c['copy_made_for_file_level_only'] else 'none (nothing to mark)'} | "
+                           f"{c['copy_one_cell_s']} | {c['copy_one_cell_cpu_s']} |")
         out.append("")
         sc = doc.get("scaling")
         if sc:
