@@ -125,11 +125,12 @@ def generate(name: str, env_for, scale: int | None = None, size: str | None = No
     return gen, json.loads(manifest_path.read_text(encoding="utf-8"))
 
 
-def resubmit(workdir: Path) -> tuple[Path, str]:
+def resubmit(workdir: Path) -> tuple[Path, str, str]:
     """One city resubmits one quarter: same figures, new bytes (the workbook's core properties
     say it was saved again), received before the deadline like the original."""
-    files = sorted((workdir / "sources" / "inbox").glob("*/*Q4.xlsx"))
-    path = files[0]  # every set has .xlsx Q4 files (generator.LATE_FORMATS)
+    # The last quarter's .xlsx of the first city that sent one (the realistic sets mix formats).
+    files = sorted((workdir / "sources" / "inbox").glob("*/*.xlsx"), key=lambda p: (-int(p.stem[-1]), p.name))
+    path = files[0]
     stat = path.stat()
     buf = io.BytesIO()
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -143,7 +144,7 @@ def resubmit(workdir: Path) -> tuple[Path, str]:
     path.write_bytes(buf.getvalue())
     os.utime(path, (stat.st_atime, stat.st_mtime))
     city = path.parent.name
-    return path, city
+    return path, city, path.stem.split("_")[1]  # e.g. 2025Q4
 
 
 def watched_resubmission(workdir: Path, timeout: float = 300) -> dict:
@@ -159,10 +160,10 @@ def watched_resubmission(workdir: Path, timeout: float = 300) -> dict:
             raise RuntimeError("greenpark watch ended before it was ready")
         site_index = workdir / "site" / "public" / "index.html"
         before = site_index.stat().st_ino
-        path, city = resubmit(workdir)
+        path, city, period = resubmit(workdir)
         started = time.perf_counter()
-        n = len(list((workdir / "sources" / "outbox" / city).glob(f"{city}-2025Q4-v*.json")))
-        feedback = workdir / "sources" / "outbox" / city / f"{city}-2025Q4-v{n + 1}.json"
+        n = len(list((workdir / "sources" / "outbox" / city).glob(f"{city}-{period}-v*.json")))
+        feedback = workdir / "sources" / "outbox" / city / f"{city}-{period}-v{n + 1}.json"
         feedback_s = site_s = None
         while time.perf_counter() - started < timeout and site_s is None:
             now = time.perf_counter() - started
@@ -233,10 +234,10 @@ def run_set(name: str, gen: Path, manifest: dict, *, stages: bool, incremental: 
 
     if incremental:
         print(f"[{name}] incremental: one city resubmits one quarter", flush=True)
-        path, city = resubmit(e2e)
-        vid_glob = sorted((e2e / "sources" / "outbox" / city).glob(f"{city}-2025Q4-v*.json"))
+        path, city, period = resubmit(e2e)
+        vid_glob = sorted((e2e / "sources" / "outbox" / city).glob(f"{city}-{period}-v*.json"))
         next_v = len(vid_glob) + 1
-        watch = e2e / "sources" / "outbox" / city / f"{city}-2025Q4-v{next_v}.json"
+        watch = e2e / "sources" / "outbox" / city / f"{city}-{period}-v{next_v}.json"
         inc = measure(wrapped([str(BIN / "greenpark"), "run", "--json"]), _env(e2e), watch=watch)
         summary = inc.pop("output", {})
         res["resubmit"] = {"file": path.name, "feedback_s": inc["watched_s"], "site_s": inc["seconds"],
