@@ -13,6 +13,7 @@ import json
 import resource
 import sys
 import time
+import unicodedata
 from pathlib import Path
 
 import duckdb
@@ -68,17 +69,27 @@ def _number(value) -> float | None:
         return None
     if isinstance(value, (int, float)):
         return float(value)
-    return float(str(value).replace(",", "").strip())
+    try:
+        return float(unicodedata.normalize("NFKC", str(value)).replace(",", "").strip())
+    except ValueError:  # "约500" in the rejected set: no number
+        return None
+
+
+def _key(text) -> str:
+    """A header as typed (full-width brackets, stray spaces) reduced to the contract's spelling."""
+    return "".join(unicodedata.normalize("NFKC", str(text)).split())
 
 
 def read_sheet(book: CalamineWorkbook, sheet_name: str, columns) -> dict[str, list]:
+    """The minimum the realistic sets need: find the header row below titles and notes, match
+    headers after NFKC, skip blank spacer rows, read full-width digits and thousands separators."""
     rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-    headers = [c.header for c in columns]
-    header_at = next(i for i, row in enumerate(rows) if columns[0].header in [str(v).strip() for v in row])
-    index = {str(v).strip(): j for j, v in enumerate(rows[header_at])}
+    headers = [_key(c.header) for c in columns]
+    header_at = next(i for i, row in enumerate(rows) if headers[0] in [_key(v) for v in row])
+    index = {_key(v): j for j, v in enumerate(rows[header_at])}
     out: dict[str, list] = {c.name: [] for c in columns}
     for row in rows[header_at + 1 :]:
-        if not any(v not in (None, "") for v in row):
+        if row[index[headers[0]]] in (None, ""):
             continue
         for col, header in zip(columns, headers):
             value = row[index[header]]
@@ -103,7 +114,7 @@ def run(drop_dir: Path) -> dict:
     con = duckdb.connect()
     con.register("park_quarter", pa.concat_tables(parks, promote_options="default"))
     con.register("enterprise_quarter", pa.concat_tables(enterprises, promote_options="default"))
-    result = con.execute(SQL).to_arrow_table()
+    result = con.sql(SQL).to_arrow_table()
     total_s = time.perf_counter() - started
     return {
         "files": len(files),

@@ -4,7 +4,9 @@
 - peak_rss_mib: the kernel's figure from wait4, the peak resident set of the largest single process
   among the command and the descendants it waited for (a maximum, not a sum);
 - peak_tree_rss_mib: the largest sum over the command and all its descendants alive at the same
-  moment (greenpark's prefetch helper, dbt, …), sampled from /proc every 0.2 s.
+  moment (greenpark's prefetch helper, dbt, …), sampled from /proc every 0.2 s;
+- cpu_s: user + system CPU seconds of the command and the descendants it waited for (from wait4).
+  On a shared machine this is the steadier figure: wall time grows with other load, CPU time less.
 """
 
 import json
@@ -57,5 +59,5 @@ done.set()
 sampler.join()
 code = os.waitstatus_to_exitcode(status)
 print(json.dumps({"peak_rss_mib": round(usage.ru_maxrss / 1024, 1), "peak_tree_rss_mib": round(peak_tree / 2**20, 1),
-                  "exit": code}), flush=True)
+                  "cpu_s": round(usage.ru_utime + usage.ru_stime, 2), "exit": code}), flush=True)
 sys.exit(code)

@@ -1,8 +1,9 @@
 """Generate k × the province (k × 130 parks, k × 55,000 enterprises, 11·k cities) with the demo
 generator's own code: the province world, plus k-1 copies of its city layout as 示例城市NN
-(codes 90NN00, as the national size uses). Deterministic from the seed like every size.
+(codes 90NN00, as the national size uses). Deterministic from the seed like every size. PROFILE is
+one of generator.PROFILES (clean, late, messy, rejected: the realistic quarters of issue 16).
 
-    GREENPARK_WORKDIR=DIR uv run python bench/scaled.py K
+    GREENPARK_WORKDIR=DIR uv run python bench/scaled.py K [PROFILE]
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from greenpark.demo import generator, world
 from greenpark.settings import get_settings
 
 
-def generate_scaled(k: int, seed: int = 20220324) -> dict:
+def generate_scaled(k: int, profile: str = "clean", seed: int = 20220324) -> dict:
     province_parks = world._province_parks
 
     def scaled_parks(real: pd.DataFrame, width: int) -> pd.DataFrame:
@@ -33,9 +34,10 @@ def generate_scaled(k: int, seed: int = 20220324) -> dict:
     world._province_parks = scaled_parks
     world.PROVINCE_ENTERPRISES = 55_000 * k
     settings = get_settings()
-    return generator.generate(settings.inbox_dir, size="province", years=(2025,), seed=seed, settings=settings)
+    return generator.generate(settings.inbox_dir, size="province", years=(2025,), seed=seed, settings=settings,
+                              profile=profile)
 
 
 if __name__ == "__main__":
-    manifest = generate_scaled(int(sys.argv[1]))
+    manifest = generate_scaled(int(sys.argv[1]), *sys.argv[2:3])
     print(json.dumps({k: manifest[k] for k in ("n_cities", "n_parks", "n_enterprises", "n_files")}))

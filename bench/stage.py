@@ -62,7 +62,8 @@ def main(stage: str) -> dict:
             processing.parse_workbook = _timed(split, "parse_s", processing.parse_workbook)
             validator.check_file = _timed(split, "validate_s", validator.check_file)
             validator.finish = _timed(split, "validate_s", validator.finish)
-            processing.write_feedback_package = _timed(split, "feedback_s", processing.write_feedback_package)
+            processing.write_feedback_documents = _timed(split, "feedback_s", processing.write_feedback_documents)
+            processing.write_annotated_copy = _timed(split, "annotated_copy_s", processing.write_annotated_copy)
             processing.record_outcome = _timed(split, "load_s", processing.record_outcome)
             # As in `greenpark run`: a helper process prepares versions from the end meanwhile
             # (its share is not in parse_s / validate_s, which time this process only).

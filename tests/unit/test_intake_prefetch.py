@@ -4,6 +4,7 @@ nothing but time."""
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -89,6 +90,31 @@ def test_a_dead_helper_leaves_the_work_to_the_run(pending):
     assert results.keys() == inline.keys()
     for version_id in inline:
         _same(results[version_id], inline[version_id])
+
+
+def test_a_helper_killed_with_big_results_unread_never_hangs_the_run(workdir: Path, monkeypatch):
+    """Preparations of ~2,000 enterprise rows (far more than a pipe holds) waiting unread when the
+    helper is killed: the run takes them or prepares them itself, and never waits for the rest of a
+    half-sent result (what a multiprocessing queue did)."""
+    monkeypatch.setattr(prefetch, "LOOKAHEAD", 2)
+    drop = workdir / "sources" / "inbox" / "330100"
+    for quarter in (1, 2, 3, 4):
+        write_workbook(drop / f"330100_2025Q{quarter}.xlsx", valid_submission(per_park=100, annual=quarter == 4))
+    with connect(get_settings().warehouse_path) as con:
+        pull_all(con, get_settings().archive_dir, [City(code="330100", name="杭州市", drop_url=str(drop))])
+        versions = pending_versions(con)
+    with prefetching_started(versions) as helper:
+        _wait_for_helper(helper, 1)  # version 0 is prepared and handed over
+        time.sleep(2)
+        helper._helper.kill()
+        helper._helper.join()
+        taken: dict = {}
+        worker = threading.Thread(target=lambda: taken.update({v: prefetch.take(v) for v in versions.version_id}),
+                                  daemon=True)
+        worker.start()
+        worker.join(60)
+        assert not worker.is_alive(), "the run hangs on a dead helper"
+    assert len(taken) == 4 and taken[versions.version_id.iloc[0]] is not None
 
 
 def test_few_versions_are_not_worth_a_helper(pending):

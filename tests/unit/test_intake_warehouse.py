@@ -98,3 +98,25 @@ def test_a_failed_load_leaves_nothing_half_written(con):
     assert versions == [(v1, "已接收", True, 0), (v2, "待处理", False, None)]
     assert loaded == [(v1, 100.0)]
     assert con.execute("SELECT count(*) FROM validation_findings").fetchall() == [(0,)]
+
+
+def test_generated_registry_is_rewritten_only_to_what_changed():
+    """Every slice run passes the generated parks; the table always ends equal to the last call,
+    whether rows changed, went away or stayed the same (then nothing is written)."""
+    from greenpark.intake.warehouse import ensure_schema, replace_generated_registry
+    from greenpark.registry import REGISTRY_COLUMNS
+
+    con = duckdb.connect()
+    ensure_schema(con)
+    parks = pd.DataFrame([{c: f"{c}-{i}" for c in REGISTRY_COLUMNS} for i in range(3)])
+    parks.iloc[0, 1] = None
+
+    def table() -> list[tuple]:
+        return sorted(con.execute("SELECT * FROM raw_park_registry_generated").fetchall(), key=str)
+
+    def expected(frame: pd.DataFrame) -> list[tuple]:
+        return sorted((tuple(None if pd.isna(v) else v for v in row) for row in frame.itertuples(index=False)), key=str)
+
+    for frame in (parks, parks, parks.head(2), parks.assign(**{REGISTRY_COLUMNS[2]: "改"}), parks.head(0)):
+        replace_generated_registry(con, frame)
+        assert table() == expected(frame)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import jsonschema
@@ -22,6 +23,7 @@ from openpyxl import load_workbook
 
 SCHEMA = json.loads((REPO_ROOT / "expectations" / "feedback_schema.json").read_text(encoding="utf-8"))
 EVIL = "<script>alert(1)</script>"
+LATE = dt.datetime(2025, 12, 1, 9, 30)  # months after the 2025 Q2 deadline
 
 
 @pytest.fixture(scope="session")
@@ -80,17 +82,26 @@ def test_package_files(tmp_path, validator, ext):
     assert sum(1 for r in summary if r and r[1] in {f.rule_id for f in findings}) == len(findings)
 
 
-def test_file_level_findings_go_to_the_summary_sheet(tmp_path, validator):
+def test_file_level_findings_alone_make_no_annotated_copy(tmp_path, validator):
+    """Nothing to mark (unreadable, or valid but sent late): JSON and HTML only, no workbook copy."""
     path = tmp_path / "330100_2025Q2.xlsx"
     path.write_bytes(b"not a workbook")
     findings = validator.validate(parse_workbook(path), expected_city="330100")
     version = {"version_id": "330100-2025Q2-v2", "filename": path.name}
-    out = write_feedback_package(tmp_path, version, findings, path)
-    jsonschema.validate(json.loads(out["json"].read_text(encoding="utf-8")), SCHEMA)
-    book = load_workbook(out["xlsx"])
-    assert book.sheetnames == [SUMMARY_SHEET]
-    rows = list(book[SUMMARY_SHEET].iter_rows(values_only=True))
-    assert rows[0][:2] == ("审核结果", "无法读取") and any(r[1] == "file.unreadable" for r in rows[4:])
+    out = write_feedback_package(tmp_path / "unreadable", version, findings, path)
+    assert set(out) == {"json", "html"} and sorted(p.name for p in (tmp_path / "unreadable").iterdir()) == [
+        "330100-2025Q2-v2.html", "330100-2025Q2-v2.json"]
+    doc = json.loads(out["json"].read_text(encoding="utf-8"))
+    jsonschema.validate(doc, SCHEMA)
+    assert doc["status"] == "无法读取" and any(f["rule_id"] == "file.unreadable" for f in doc["findings"])
+
+    late = write_workbook(tmp_path / "late_drop" / "330100_2025Q2.xlsx", valid_submission())
+    findings = validator.validate(parse_workbook(late), expected_city="330100", received_at=LATE)
+    assert [f.rule_id for f in findings] == ["period.late"] and findings[0].excel_row is None
+    out = write_feedback_package(tmp_path / "late", {"version_id": "330100-2025Q2-v3", "filename": late.name},
+                                 findings, late)
+    assert set(out) == {"json", "html"}
+    assert "标注" not in out["html"].read_text(encoding="utf-8")
 
 
 def test_text_for_the_cli(tmp_path, validator):

@@ -45,6 +45,19 @@ DEMO_VARIANTS = (
     ("ods", "messy", 2),
     ("xlsx", "messy", 6),
 )
+# Realistic quarters for the benchmark (issue 16), on the province and larger sizes:
+#   late     - a backfill of a past year: every file sent after its deadline (one file-level warning
+#              each) and in the formats bureaus really send (LATE_FORMATS);
+#   messy    - on time, in those formats: title, note and spacer rows, merged titles, full-width digits,
+#              thousands separators, text numbers, .xls and .ods;
+#   rejected - on time, clean .xlsx, and about REJECTED_SHARE of the files carry cell-level errors
+#              (injection groups a–c), so they are rejected and feedback marks their cells.
+PROFILES = ("clean", "late", "messy", "rejected")
+# (ext, style) by file position: half messy .xlsx, a quarter .xls, a quarter .ods, 3/4 of them messy.
+LATE_FORMATS = (("xlsx", "messy"), ("xls", "messy"), ("xlsx", "messy"), ("ods", "messy"),
+                ("xlsx", "clean"), ("xls", "clean"), ("xlsx", "messy"), ("ods", "clean"))
+LATE_BY_DAYS = 20  # how long after the deadline a file of the `late` profile arrives
+REJECTED_SHARE = 0.10
 DEMO_EARLY_ANNUAL_CITIES = 3  # cities that also send the annual sheet in Q2 (a preliminary, replaced in Q4)
 # Calibration, so the province console and the site show every case on the demo: one file sent
 # DEMO_LATE_DAYS after its deadline (first quarter of the latest year, the first city without an
@@ -111,16 +124,20 @@ def generate(
     seed: int = 20220324,
     inject_errors: bool = True,
     settings: Settings | None = None,
+    profile: str = "clean",
 ) -> dict:
     """Write every city's quarterly workbooks into `inbox_dir` and return the manifest.
 
     size 'demo': the 61 real parks, all quarters of `years`, mixed formats and a few messy files,
     deliberate errors if `inject_errors`. 'province' (130 parks, 55,000 enterprises) and 'national'
     (2,500 parks, 500,000 enterprises, ~100 cities): the four quarters of the last year, clean
-    .xlsx; their generated parks go to registry.generated_registry_csv(settings).
+    .xlsx; their generated parks go to registry.generated_registry_csv(settings). `profile` (not for
+    'demo'): one of PROFILES, the realistic benchmark quarters described there.
     """
     if size not in SIZES:
         raise ValueError(f"size must be one of {SIZES}")
+    if profile not in PROFILES or (size == "demo" and profile != "clean"):
+        raise ValueError(f"profile must be one of {PROFILES} ('clean' for the demo)")
     settings = settings or get_settings()
     inbox_dir = Path(inbox_dir)
     years = tuple(sorted({int(y) for y in years}))
@@ -133,6 +150,7 @@ def generate(
     _write_generated_registry(world, settings)
 
     specs = _plan_files(world, years, seed, inject_errors and size == "demo")
+    _apply_profile(world, specs, profile, seed)
     _clear_inbox(inbox_dir)
     # One process is enough: the streaming writer keeps even the national set to about a minute.
     results = [_write_file(city, spec, inbox_dir) for city, spec in _city_tasks(world, specs)]
@@ -143,6 +161,7 @@ def generate(
     )
     manifest = {
         "size": size,
+        "profile": profile,
         "seed": seed,
         "years": list(years),
         "demo_data": True,
@@ -311,6 +330,25 @@ def _plan_injections(world: World, specs: dict, years: tuple[int, ...], seed: in
         if any(inj.rule == "park_other_city" for inj in injections):
             others = world.parks[world.parks.city_code != city].park_code
             spec.foreign_park = str(others.iloc[int(rng.integers(len(others)))])
+
+
+def _apply_profile(world: World, specs: list[FileSpec], profile: str, seed: int) -> None:
+    """Turn the clean province plan into one of the realistic PROFILES (deterministic from the seed)."""
+    if profile in ("late", "messy"):
+        for i, spec in enumerate(specs):
+            spec.ext, spec.style = LATE_FORMATS[i % len(LATE_FORMATS)]
+            spec.late_days = LATE_BY_DAYS if profile == "late" else 0
+    elif profile == "rejected":
+        rng = np.random.default_rng([seed, 32])
+        n = max(1, round(len(specs) * REJECTED_SHARE))
+        groups = [g for g, injections in INJECTION_GROUPS.items() if any(i.severity == ERROR for i in injections)]
+        for k, index in enumerate(sorted(rng.choice(len(specs), n, replace=False))):
+            spec = specs[int(index)]
+            spec.injections = INJECTION_GROUPS[groups[k % len(groups)]]
+            spec.pick_seed = seed * 100 + k
+            if any(inj.rule == "park_other_city" for inj in spec.injections):
+                others = world.parks[world.parks.city_code != spec.city_code].park_code
+                spec.foreign_park = str(others.iloc[int(rng.integers(len(others)))])
 
 
 def _city_tasks(world: World, specs: list[FileSpec]):

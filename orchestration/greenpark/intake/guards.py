@@ -28,8 +28,7 @@ import zlib
 from pathlib import Path
 from xml.etree import ElementTree
 
-from openpyxl.utils import column_index_from_string, get_column_letter
-
+from ..excel_cells import column_letter, column_number
 from ..quality.findings import FATAL, Finding
 
 RULE_ID = "file.unreadable"  # every refusal here is "cannot be read as a submission"
@@ -223,7 +222,7 @@ def _xlsx_extents(zf: zipfile.ZipFile, filename: str) -> Finding | None:
             for m in _ROW_REF.finditer(chunk):
                 last_row = max(last_row, int(m.group(1)))
             for m in _CELL_REF.finditer(chunk):
-                last_col = max(last_col, column_index_from_string(m.group(1).decode()))
+                last_col = max(last_col, column_number(m.group(1).decode()))
                 last_row = max(last_row, int(m.group(2)))
             if last_row > rows_limit or last_col > columns_limit:
                 return _too_big(filename, names.get(part, part), last_row, last_col)
@@ -262,7 +261,7 @@ def _too_big(filename: str, sheet: str, last_row: int, last_col: int) -> Finding
     if last_row > max_rows():
         why = f"工作表“{sheet}”有内容写到第 {last_row:,} 行,超过上限 {max_rows():,} 行"
     else:
-        why = (f"工作表“{sheet}”有内容写到第 {last_col:,} 列({get_column_letter(min(last_col, 18278))} 列),"
+        why = (f"工作表“{sheet}”有内容写到第 {last_col:,} 列({column_letter(min(last_col, 18278))} 列),"
                f"超过上限 {max_columns():,} 列")
     return refusal(filename, why + ",未予读取;请删除模板以外的行列后重新报送", sheet=sheet)
 

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
-import queue
-import time
+import os
+import pickle
+import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pandas as pd
 
@@ -26,24 +29,34 @@ from .processing import Prepared, prepare
 # Below this many versions the helper's start (~2 s of imports on the other core) buys nothing.
 MIN_VERSIONS = 4
 # How far the helper may run ahead of the runs: it prepares faster than a run consumes, and every
-# prepared workbook waiting in memory is a few MB (a national bulk load is 400 files).
+# prepared workbook waiting is a few MB (a national bulk load is 400 files).
 LOOKAHEAD = 8
 _active: Prefetcher | None = None
 
 
 class Prefetcher:
+    """The helper hands over each preparation as a pickle file in a private folder, and says so in
+    a one-line notice on a one-way pipe whose only write end it holds. So the runs never read a
+    half-sent result (a notice is far below the pipe's atomic write size), and a helper that dies,
+    however it dies, reads as end-of-file instead of a read that never returns. (A multiprocessing
+    queue streamed the multi-MB results through the pipe; a helper killed mid-message left the run
+    waiting forever for the rest, seen on the realistic province set.)"""
+
     def __init__(self, versions: pd.DataFrame):
         ctx = mp.get_context("spawn")  # the parent runs Dagster's threads: never fork it
         rows = [row for _, row in versions.iterrows()]
         self._index = {row["version_id"]: i for i, row in enumerate(rows)}
         self._claims = ctx.Array("b", len(rows))
-        self._results = ctx.Queue()
         self._room = ctx.Semaphore(LOOKAHEAD)
-        self._ready: dict[int, Prepared | None] = {}
+        self._folder = Path(tempfile.mkdtemp(prefix="greenpark-prefetch-"))
+        self._notices, sender = ctx.Pipe(duplex=False)
+        self._ready: dict[int, bool] = {}
+        self._gone = False
         self.by_helper = 0
-        self._helper = ctx.Process(target=_work, args=(rows, self._claims, self._results, self._room), daemon=True,
-                                   name="greenpark-prefetch")
+        self._helper = ctx.Process(target=_work, args=(rows, self._claims, sender, self._room, str(self._folder)),
+                                   daemon=True, name="greenpark-prefetch")
         self._helper.start()
+        sender.close()  # the helper now holds the only write end
 
     def take(self, version_id: str) -> Prepared | None:
         """The helper's preparation of this version, or None if the caller should prepare it."""
@@ -51,29 +64,29 @@ class Prefetcher:
         if i is None or _claim(self._claims, i):
             return None
         while i not in self._ready:
+            if self._gone:
+                return None  # it died holding the claim
             try:
-                j, prepared = self._results.get(timeout=0.5)
-            except queue.Empty:
-                if not self._helper.is_alive() and self._results.empty():
-                    return None  # it died holding the claim
+                j, ok = self._notices.recv()
+            except (EOFError, OSError):
+                self._gone = True
                 continue
-            self._ready[j] = prepared
-        prepared = self._ready.pop(i)
+            self._ready[j] = ok
+        ok = self._ready.pop(i)
         self._room.release()
+        prepared = _load(self._folder / f"{i}.pickle") if ok else None
         self.by_helper += prepared is not None
         return prepared
 
     def close(self) -> None:
         for i in range(len(self._claims)):  # nothing left for the helper to start
             _claim(self._claims, i)
-        deadline = time.monotonic() + 30
-        while self._helper.is_alive() and time.monotonic() < deadline:
-            with contextlib.suppress(queue.Empty):  # unread results would keep it from exiting
-                self._results.get(timeout=0.1)
+        self._helper.join(timeout=30)
         if self._helper.is_alive():
             self._helper.terminate()
-        self._helper.join()
-        self._results.close()
+            self._helper.join()
+        self._notices.close()
+        shutil.rmtree(self._folder, ignore_errors=True)
 
 
 def _claim(claims, i: int) -> bool:
@@ -84,7 +97,17 @@ def _claim(claims, i: int) -> bool:
         return True
 
 
-def _work(rows: list[pd.Series], claims, results, room) -> None:
+def _load(path: Path) -> Prepared | None:
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except Exception:  # noqa: BLE001 - the run prepares it again
+        return None
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _work(rows: list[pd.Series], claims, notices, room, folder: str) -> None:
     from ..quality.validation import Validator
     from ..settings import get_settings
 
@@ -97,9 +120,27 @@ def _work(rows: list[pd.Series], claims, results, room) -> None:
         if not held:
             continue
         if _claim(claims, i):
-            results.put((i, _prepared_or_none(validator, rows[i])))
+            ok = _dump(_prepared_or_none(validator, rows[i]), Path(folder) / f"{i}.pickle")
+            try:
+                notices.send((i, ok))
+            except OSError:  # the parent is gone
+                return
         else:
             room.release()  # the run got there first
+
+
+def _dump(prepared: Prepared | None, path: Path) -> bool:
+    if prepared is None:
+        return False
+    tmp = path.with_suffix(".tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            pickle.dump(prepared, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except Exception:  # noqa: BLE001 - e.g. a full disk: the run prepares it itself
+        tmp.unlink(missing_ok=True)
+        return False
+    return True
 
 
 def _room_for(i: int, room, claims, parent) -> bool | None:

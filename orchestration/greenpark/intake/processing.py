@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ..quality.feedback import write_feedback_package
+from ..quality.feedback import write_annotated_copy, write_feedback_documents
 from ..quality.findings import Finding, is_accepted, status_of
 from ..quality.history import load_history
 from ..quality.validation import Validator
@@ -70,14 +70,14 @@ def process_version(
     )
     status = status_of(findings)
     accepted = is_accepted(findings)
-    # Feedback first: the submitter hears back even if loading were to fail afterwards.
-    feedback = write_feedback_package(
-        settings.outbox_dir / version["city_code"],
-        _version_dict(version, status, settings),
-        findings,
-        archive_path,
-    )
+    # Feedback first: the submitter hears back even if loading were to fail afterwards. The annotated
+    # copy comes last: only the submitter reads it, so the load does not wait for it.
+    out_dir = settings.outbox_dir / version["city_code"]
+    feedback = write_feedback_documents(out_dir, _version_dict(version, status, settings), findings)
     record_outcome(con, version["version_id"], status, findings, parsed.frames if accepted else None)
+    copy = write_annotated_copy(out_dir, version["version_id"], findings, archive_path)
+    if copy is not None:
+        feedback["xlsx"] = copy
     return Outcome(
         version_id=version["version_id"],
         city_code=version["city_code"],

@@ -139,11 +139,21 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def replace_generated_registry(con: duckdb.DuckDBPyConnection, parks: pd.DataFrame) -> None:
-    """Generated benchmark parks (beyond the real seed) so dbt's dim_park knows them."""
-    con.execute("DELETE FROM raw_park_registry_generated")
-    if len(parks):
-        con.register("generated_parks", parks[REGISTRY_COLUMNS])
-        con.execute("INSERT INTO raw_park_registry_generated SELECT * FROM generated_parks")
+    """Generated benchmark parks (beyond the real seed) so dbt's dim_park knows them. Every slice
+    run calls this; it writes only when the parks changed (a bulk load is 44-400 slice runs)."""
+    if not len(parks):
+        con.execute("DELETE FROM raw_park_registry_generated")
+        return
+    con.register("generated_parks", parks[REGISTRY_COLUMNS])
+    try:
+        unchanged = con.execute(
+            "SELECT NOT EXISTS (SELECT * FROM raw_park_registry_generated EXCEPT ALL SELECT * FROM generated_parks) "
+            "AND NOT EXISTS (SELECT * FROM generated_parks EXCEPT ALL SELECT * FROM raw_park_registry_generated)"
+        ).fetchall()[0][0]
+        if not unchanged:
+            con.execute("DELETE FROM raw_park_registry_generated")
+            con.execute("INSERT INTO raw_park_registry_generated SELECT * FROM generated_parks")
+    finally:
         con.unregister("generated_parks")
 
 

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
 from .. import contract
+from ..excel_cells import column_letter
 from ..quality.catalogue import Catalogue, catalogue_path, load_catalogue
 from ..quality.findings import Finding
 from ..settings import get_settings
@@ -172,7 +172,7 @@ def _parse_sheet(
                 parsed.findings.append(
                     rules["column.unit"].finding(
                         sheet=actual_name, row=header_idx + 1, header=str(header_row[c]).strip(),
-                        letter=get_column_letter(c + 1), required_header=required,
+                        letter=column_letter(c + 1), required_header=required,
                     )
                 )
             else:
@@ -183,7 +183,7 @@ def _parse_sheet(
 
     parsed.sheet_names[sheet.key] = actual_name
     parsed.header_rows[sheet.key] = header_idx + 1
-    parsed.column_letters[sheet.key] = {name: get_column_letter(c + 1) for name, c in cols.items()}
+    parsed.column_letters[sheet.key] = {name: column_letter(c + 1) for name, c in cols.items()}
     parsed.headers_seen[sheet.key] = {name: str(header_row[c]).strip() for name, c in cols.items()}
     parsed.preambles[sheet.key] = " ".join(
         str(v).strip() for row in rows[:header_idx] for v in row if isinstance(v, str) and v.strip()

@@ -131,7 +131,9 @@ def _check(rules: list[Rule]) -> None:
 
 @lru_cache(maxsize=4)
 def load_catalogue(path: Path) -> Catalogue:
-    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    # libyaml's loader when built in: the pure-Python one spends ~0.35 s on rules.yaml, a third of a
+    # cold `greenpark validate`.
+    doc = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     rules = []
     for item in doc["rules"]:
         sheets = tuple(item.get("sheets", ()))

@@ -1,5 +1,6 @@
-"""The feedback package for one submission version: JSON, a zh-CN HTML page and, when there are
-findings, an annotated copy of the submitter's own workbook, all rendered from the same findings.
+"""The feedback package for one submission version: JSON, a zh-CN HTML page and, when a finding
+points at a cell, an annotated copy of the submitter's own workbook (annotated_workbook.py), all
+rendered from the same findings. The JSON and HTML are written first and never wait for the copy.
 
 Files are written atomically (temp file in the same folder, then os.replace), so a city never
 reads half a package. The JSON layout is documented in expectations/feedback_schema.json and is
@@ -12,38 +13,28 @@ import html
 import json
 import os
 import tempfile
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .findings import (
-    ERROR,
-    FATAL,
-    SEVERITY_ORDER,
-    SEVERITY_ZH,
-    WARNING,
-    Finding,
-    status_of,
+from .annotated_workbook import (
+    COLUMNS_ZH,
+    SUMMARY_SHEET,
+    cells_to_mark,
+    counts_of,
+    sorted_findings,
+    write_annotated_workbook,
 )
+from .findings import ERROR, FATAL, SEVERITY_ZH, WARNING, Finding, status_of
+
+__all__ = ["SUMMARY_SHEET", "counts_of", "findings_payload", "format_findings_text", "render_html",
+           "write_annotated_copy", "write_feedback_documents", "write_feedback_package"]
 
 SCHEMA_VERSION = 1
-SUMMARY_SHEET = "审核结果"
 VERSION_FIELDS = (
     "version_id", "city_code", "city_name", "year", "quarter", "version_no", "filename", "sha256", "size_bytes",
     "received_at", "status",
 )
-FILLS = {FATAL: "FFC7CE", ERROR: "FFC7CE", WARNING: "FFEB9C"}  # Excel's own bad / neutral fills
-COLUMNS_ZH = ("严重程度", "规则", "工作表", "行", "列", "表头", "填报值", "应为", "说明")
-
-
-def _sorted(findings: list[Finding]) -> list[Finding]:
-    return sorted(findings, key=lambda f: (f.sort_key, f.message_zh))
-
-
-def counts_of(findings: list[Finding]) -> dict[str, int]:
-    c = Counter(f.severity for f in findings)
-    return {s: c.get(s, 0) for s in SEVERITY_ORDER}
 
 
 def findings_payload(version: dict, findings: list[Finding]) -> dict[str, Any]:
@@ -56,7 +47,7 @@ def findings_payload(version: dict, findings: list[Finding]) -> dict[str, Any]:
         "version": ver,
         "status": status,
         "counts": counts_of(findings),
-        "findings": [dict(f.to_dict(), severity_zh=SEVERITY_ZH[f.severity]) for f in _sorted(findings)],
+        "findings": [dict(f.to_dict(), severity_zh=SEVERITY_ZH[f.severity]) for f in sorted_findings(findings)],
     }
 
 
@@ -75,7 +66,7 @@ def format_findings_text(findings: list[Finding], *, filename: str, status: str)
     """Plain text for the CLI: a status line, then one line per finding."""
     c = counts_of(findings)
     lines = [f"{filename}:{status}(无法读取 {c[FATAL]} 项,错误 {c[ERROR]} 项,警告 {c[WARNING]} 项)"]
-    for f in _sorted(findings):
+    for f in sorted_findings(findings):
         value = f" 填报值“{f.value_seen}”" if f.value_seen is not None else ""
         where = _where(f)
         lines.append(f"[{SEVERITY_ZH[f.severity]}] {where + ' ' if where else ''}{value.strip()}{' ' if value else ''}— {f.message_zh}({f.rule_id})")
@@ -146,110 +137,39 @@ def render_html(payload: dict[str, Any]) -> str:
         '<table class="f">\n<thead><tr>' + "".join(f"<th>{e(h)}</th>" for h in COLUMNS_ZH) + "</tr></thead>\n<tbody>\n"
         + "\n".join(rows) + "\n</tbody>\n</table>\n"
         '<p class="note">行号、列号与您报送的工作簿一致;'
-        + ("标注了问题单元格的工作簿副本随本反馈一并发送。" if payload["findings"] else "")
+        + ("标注了问题单元格的工作簿副本随本反馈一并发送。"
+           if any(f["sheet"] and f["excel_row"] for f in payload["findings"]) else "")
         + "规则说明见报送模板“填报说明”工作表。</p>\n</body>\n</html>\n"
     )
 
 
-# --- annotated workbook -----------------------------------------------------------------------
-def _load_copy(workbook_path: Path):
-    """The submitter's workbook as an openpyxl Workbook: the original for .xlsx (formatting kept),
-    a value copy via python-calamine for .xls/.ods; an empty workbook if it cannot be read."""
-    from openpyxl import Workbook, load_workbook
-
-    from ..intake.guards import inspect_file
-
-    if inspect_file(workbook_path, workbook_path.name) is not None:  # refused: never inflate it again
-        wb = Workbook()
-        wb.remove(wb.active)
-        return wb
-    if workbook_path.suffix.lower() in (".xlsx", ".xlsm"):
-        try:
-            return load_workbook(workbook_path)
-        except Exception:  # not really xlsx inside: fall back to the calamine copy
-            pass
-    wb = Workbook()
-    wb.remove(wb.active)
-    try:
-        from python_calamine import CalamineWorkbook
-
-        book = CalamineWorkbook.from_path(str(workbook_path))
-        for name in book.sheet_names:
-            ws = wb.create_sheet(name[:31])
-            for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False):
-                ws.append([None if v == "" else v for v in row])
-                _as_text(ws[ws.max_row])
-    except Exception:
-        pass  # unreadable: the package still carries the summary sheet
-    return wb
-
-
-def _as_text(cells) -> None:
-    """openpyxl takes a leading "=" as a formula; submitted text stays text (no XLSX injection)."""
-    for cell in cells:
-        if cell.data_type == "f":
-            cell.data_type = "s"
-
-
-def _annotate(wb, findings: list[Finding]) -> None:
-    from openpyxl.cell.cell import MergedCell
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Font, PatternFill
-
-    by_cell: dict[tuple[str, str, int], list[Finding]] = {}
-    for f in _sorted(findings):
-        if f.sheet in wb.sheetnames and f.excel_row:
-            by_cell.setdefault((f.sheet, f.excel_column or "A", f.excel_row), []).append(f)
-    for (sheet, letter, row), items in sorted(by_cell.items()):
-        ws = wb[sheet]
-        worst = min(items, key=lambda f: SEVERITY_ORDER[f.severity]).severity
-        fill = PatternFill(fill_type="solid", start_color=FILLS[worst], end_color=FILLS[worst])
-        targets = [ws[f"{letter}{row}"]]
-        if any(f.excel_column is None for f in items):  # a whole-row finding: mark the row's cells
-            targets = [ws.cell(row=row, column=c) for c in range(1, max(ws.max_column, 1) + 1)]
-        for cell in targets:
-            if not isinstance(cell, MergedCell):
-                cell.fill = fill
-        first = ws[f"{letter}{row}"]
-        if not isinstance(first, MergedCell):
-            text = "\n".join(f"[{SEVERITY_ZH[f.severity]}] {f.rule_id}:{f.message_zh}" for f in items)
-            first.comment = Comment(text, "greenpark 报送审核", width=360, height=40 + 40 * len(items))
-
-    ws = wb.create_sheet(SUMMARY_SHEET, 0)
-    ws.append(["审核结果", status_of(findings)])
-    c = counts_of(findings)
-    ws.append(["无法读取", c[FATAL], "错误", c[ERROR], "警告", c[WARNING]])
-    ws.append([])
-    ws.append(list(COLUMNS_ZH))
-    for cell in ws[4]:
-        cell.font = Font(bold=True)
-    for f in _sorted(findings):
-        ws.append([SEVERITY_ZH[f.severity], f.rule_id, f.sheet, f.excel_row, f.excel_column, f.column_header,
-                   f.value_seen, f.expected, f.message_zh])
-        _as_text(ws[ws.max_row])
-        if f.sheet not in wb.sheetnames or not f.excel_row:  # no cell to mark: highlight it here
-            for cell in ws[ws.max_row]:
-                cell.fill = PatternFill(fill_type="solid", start_color=FILLS[f.severity], end_color=FILLS[f.severity])
-    for letter, width in zip("ABCDEFGHI", (10, 34, 14, 6, 6, 30, 16, 20, 80)):
-        ws.column_dimensions[letter].width = width
-    wb.active = 0
-
-
-def write_feedback_package(out_dir: Path, version: dict, findings: list[Finding], workbook_path: Path) -> dict[str, Path]:
-    """Write <version_id>.json and <version_id>.html into out_dir, and <version_id>_标注.xlsx when
-    there is something to mark: a clean file's copy would repeat its own workbook with an empty
-    summary, and loading and saving it through openpyxl costs seconds on a province-size file."""
+def write_feedback_documents(out_dir: Path, version: dict, findings: list[Finding]) -> dict[str, Path]:
+    """Write <version_id>.json and <version_id>.html into out_dir: what the submitter reads first."""
     out_dir = Path(out_dir)
     vid = version["version_id"]
     payload = findings_payload(version, findings)
     doc = json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    paths = {
+    return {
         "json": _atomic(out_dir / f"{vid}.json", lambda p: p.write_text(doc, encoding="utf-8")),
         "html": _atomic(out_dir / f"{vid}.html", lambda p: p.write_text(render_html(payload), encoding="utf-8")),
     }
-    if not findings:
-        return paths
-    wb = _load_copy(Path(workbook_path))
-    _annotate(wb, findings)
-    paths["xlsx"] = _atomic(out_dir / f"{vid}_标注.xlsx", lambda p: wb.save(p))
+
+
+def write_annotated_copy(out_dir: Path, version_id: str, findings: list[Finding], workbook_path: Path) -> Path | None:
+    """Write <version_id>_标注.xlsx when a finding points at a cell or row; None otherwise. A
+    file-level finding alone (sent late, unreadable, wrong name) has nothing to mark: the JSON and
+    HTML say all there is, and a copy would cost seconds for nothing (issue 16)."""
+    if not cells_to_mark(findings):
+        return None
+    return _atomic(Path(out_dir) / f"{version_id}_标注.xlsx",
+                   lambda p: write_annotated_workbook(p, Path(workbook_path), findings))
+
+
+def write_feedback_package(out_dir: Path, version: dict, findings: list[Finding], workbook_path: Path) -> dict[str, Path]:
+    """The whole package: the JSON and HTML first, then the annotated copy if there is one (key
+    "xlsx"). The pipeline calls the two halves itself, so that loading need not wait for the copy."""
+    paths = write_feedback_documents(out_dir, version, findings)
+    copy = write_annotated_copy(out_dir, version["version_id"], findings, workbook_path)
+    if copy is not None:
+        paths["xlsx"] = copy
     return paths
