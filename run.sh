@@ -46,7 +46,8 @@ case "${1:-demo}" in
         install
         install_test_system_packages
         shift || true
-        $UV run pytest -q "$@"
+        $UV run --frozen ruff check .     # lint first: seconds, and a failure names the line
+        $UV run --frozen pytest -q "$@"
         ;;
     *)
         echo "usage: ./run.sh [demo|test [pytest args]]" >&2

@@ -282,7 +282,7 @@ def machine() -> dict:
                 if line.startswith("MemTotal")), None)
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
-    return {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit + ("+dirty" if dirty else ""),
+    return {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit + ("+dirty" if dirty else ""),
             "cpus": os.cpu_count(), "cpu": cpu, "mem_mib": mem, "python": platform.python_version(),
             "load_avg_at_start": os.getloadavg()[0]}
 

@@ -40,7 +40,10 @@ def _port() -> int:
 def _rss(pid: int) -> dict:
     """The portal's RSS and peak, and the RSS of its helper processes (the feedback writer)."""
     status = Path(f"/proc/{pid}/status").read_text()
-    get = lambda key, text=status: int(re.search(rf"{key}:\s+(\d+)", text).group(1)) / 1024
+
+    def get(key: str, text: str = status) -> float:
+        return int(re.search(rf"{key}:\s+(\d+)", text).group(1)) / 1024
+
     children = [c for t in Path(f"/proc/{pid}/task").iterdir() for c in (t / "children").read_text().split()]
     helpers = 0.0
     for child in children:

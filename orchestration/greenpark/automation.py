@@ -132,7 +132,7 @@ def build_automation(partitions: dg.MultiPartitionsDefinition):
         )
         rejected = stopped_by_rules_check(entry.dagster_event for entry in step_failures)
         record = {
-            "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "run_id": context.dagster_run.run_id,
             "job": context.dagster_run.job_name,
             "partition": context.dagster_run.tags.get("dagster/partition"),

@@ -36,7 +36,7 @@ class ValidatorResource(dg.ConfigurableResource):
 
 
 @lru_cache(maxsize=4)
-def validator_for(workdir: Path, today) -> "Validator":  # noqa: F821 - GX is imported lazily
+def validator_for(workdir: Path, today) -> Validator:  # noqa: F821 - GX is imported lazily
     """Keyed by what the rules depend on (registry under workdir, open window by today)."""
     from .quality.validation import Validator
 

@@ -28,7 +28,7 @@ class Settings:
     workdir: Path
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         return cls(repo_root=REPO_ROOT, workdir=_path("GREENPARK_WORKDIR", REPO_ROOT))
 
     # --- configuration kept in the repo -------------------------------------------------------

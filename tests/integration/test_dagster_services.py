@@ -16,7 +16,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from test_orchestration import HANGZHOU, QUIET, drop, pull, run_slice
+from test_orchestration import HANGZHOU, drop, pull, run_slice
 
 from greenpark.dagster_home import ensure_dagster_home
 from greenpark.definitions import build_definitions

@@ -24,7 +24,7 @@ import pytest
 from click.testing import CliRunner
 from fixtures.workbooks import title_of, valid_submission, write_workbook
 from greenpark import contract
-from greenpark.assets.intake import RULES_CHECK, VERSIONS_KEY
+from greenpark.assets.intake import RULES_CHECK
 from greenpark.assets.missing_submissions import MISSING_KEY
 from greenpark.cli import main
 from greenpark.dagster_home import ensure_dagster_home
@@ -130,7 +130,7 @@ def _daemon_ticks(instance: dg.DagsterInstance, n: int, between=lambda i: None) 
 def test_a_renamed_file_gets_its_own_run_through_dagsters_run_key_dedup(orchestra):
     """Same bytes, new name (the clerk fixed the 文件名 finding): a new run. Same bytes, same place
     seen again: none. Both through the daemon's real dedup, not evaluate_tick."""
-    settings, defs, instance = orchestra
+    _settings, _defs, instance = orchestra
     good = drop(ZHOUSHAN, 2025, 2)
     misnamed = good.with_name("舟山二季度.xlsx")
     good.rename(misnamed)
@@ -155,7 +155,7 @@ def test_a_new_quarter_gets_its_slice_without_a_reload_and_its_blocking_check(or
     the archive takes in neither."""
     settings, defs, instance = orchestra
     monkeypatch.setenv("GREENPARK_TODAY", "2026-07-05")
-    new, old = drop(ZHOUSHAN, 2026, 2), drop(HANGZHOU, 2019, 4, bad=True)
+    drop(ZHOUSHAN, 2026, 2), drop(HANGZHOU, 2019, 4, bad=True)
     sensor = defs.get_sensor_def("drop_location_sensor")
     tick = sensor.evaluate_tick(sensor_context(instance, defs))
     assert sorted((r.job_name, r.partition_key) for r in tick.run_requests) == [
@@ -225,7 +225,7 @@ def test_blocking_check_stops_a_bad_slice_while_a_good_one_goes_through(orchestr
     (failure,) = [e for e in bad.all_events if e.event_type_value == "STEP_FAILURE"]
     assert failure.step_failure_data.error.cls_name == "DagsterAssetCheckFailedError"
     assert MISSING_KEY not in {e.asset_key for e in bad.get_asset_materialization_events()}  # blocked downstream
-    check = [e for e in bad.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"][0]
+    check = next(e for e in bad.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION")
     data = check.event_specific_data
     assert data.check_name == RULES_CHECK and not data.passed
     assert data.metadata["error"].value >= 1

@@ -14,7 +14,6 @@ import itertools
 import json
 import time
 import zipfile
-import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from greenpark.intake.archive import DroppedFile, list_drop, pull_all, read_bytes
+from greenpark.intake.archive import DroppedFile, list_drop, pull_all, sha256_of
 from greenpark.intake.warehouse import connect
 from greenpark.intake.workbook import parse_workbook
 from greenpark.registry import load_cities
@@ -69,7 +69,7 @@ def test_symlinks_out_of_the_drop_are_never_followed_nor_written(workdir: Path, 
     # Even if a file is swapped for a link after it was listed, reading refuses it (O_NOFOLLOW).
     sneaky = DroppedFile(HANGZHOU, str(drop / "330100_2025Q1.xlsx"), "330100_2025Q1.xlsx", 10, None)
     with pytest.raises(PermissionError):
-        read_bytes(sneaky)
+        sha256_of(sneaky)
 
 
 def test_hostile_file_names_cannot_place_bytes_outside_the_archive(workdir: Path):
@@ -82,7 +82,7 @@ def test_hostile_file_names_cannot_place_bytes_outside_the_archive(workdir: Path
     for i, name in enumerate(names):
         (drop / name).write_bytes(f"payload {i}".encode())
     before = _tree(workdir) - _tree(settings.archive_dir) - {settings.archive_dir}
-    pulled, rows = _pull(settings, HANGZHOU)
+    pulled, _rows = _pull(settings, HANGZHOU)
     # "..\\..\\x" starts with a dot: treated like office lock/hidden files and left alone.
     assert sorted(p.filename for p in pulled) == sorted(n for n in names if not n.startswith("."))
     for p in pulled:

@@ -365,7 +365,7 @@ def build_fixture_warehouse(path: Path) -> Path:
             version_ids = ",".join(sorted(versions))
             quality = 0.66 + 0.08 * (DATA_PARKS.index(code) % 4) + (0.05 if year == 2025 else 0.0)
             for ind in INDICATORS:
-                iid, _, unit, _, direction, baseline, leading, weight = ind
+                iid, _, unit, _, _direction, baseline, leading, weight = ind
                 is_bool = unit == "是/否"
                 if code == "3302-02" and iid in ("RG03", "IG05"):
                     value = None  # 缺报

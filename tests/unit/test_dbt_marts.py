@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from dbt_fixtures import DBT_PROJECT_DIR, YEAR, Fixture, build_fixture, run_dbt
+import itertools
 
 SEEDS = DBT_PROJECT_DIR / "seeds"
 REL = 1e-9
@@ -387,7 +388,7 @@ def test_two_rejections_in_a_row_flag_the_city_for_site_check(built):
     rejected = defaultdict(list)
     for v in sorted(fx.versions, key=lambda v: v["version_no"]):
         rejected[(v["city_code"], v["quarter"])].append(v["status"] == "退回")
-    cities = {c for (c, _), seq in rejected.items() if any(a and b for a, b in zip(seq, seq[1:]))}
+    cities = {c for (c, _), seq in rejected.items() if any(a and b for a, b in itertools.pairwise(seq))}
     assert cities
     registry = [r for r in _seed("park_registry") if r["city_code"] in cities]
     flagged = {r["park_code"] for r in _query(warehouse, "SELECT park_code FROM fct_dynamic_management WHERE flag_zh = '建议现场核查' AND reason_zh LIKE '%连续两个版本被退回%'")}

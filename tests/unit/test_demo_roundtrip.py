@@ -54,7 +54,7 @@ def read_sheet(path, sheet: contract.Sheet) -> dict[int, dict]:
     """{excel row: {column name: value}} for the data rows under the sheet's header row."""
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
     wanted = {_header(c.header): c for c in sheet.columns}
-    for i, row in enumerate(rows):
+    for i, row in enumerate(rows):  # noqa: B007 -- i is the header row, read after the loop
         found = {_header(v): j for j, v in enumerate(row) if _header(v) in wanted}
         if len(found) == len(wanted):
             break

@@ -80,9 +80,9 @@ def _warehouse(con):
                     [vid, "330100", y, q, in_force])
         for i, r in enumerate(rows):
             values = dict(r, value_added=float(q * 1000 + (2 if vid.endswith("v2") else 0)))
-            cols = ["version_id", "city_code", "year", "quarter", "source_row"] + list(values)
+            cols = ["version_id", "city_code", "year", "quarter", "source_row", *list(values)]
             con.execute(f"INSERT INTO raw_park_quarter ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                        [vid, "330100", y, q, i + 3] + list(values.values()))
+                        [vid, "330100", y, q, i + 3, *list(values.values())])
 
 
 def test_load_history_reads_in_force_earlier_quarters():

@@ -48,7 +48,7 @@ def test_messy_workbook_reads_like_a_person_would(tmp_path):
     assert pq.value_added.iloc[1] == 26750.0  # " 26,750.0 "
     assert parsed.headers_seen["park_quarter"]["gross_output"] == "工业总产值（万元）"
     assert pa.has_wastewater_plant.iloc[:4].tolist() == [True, True, True, True]
-    assert pa.soil_monitoring.iloc[0] is False or pa.soil_monitoring.iloc[0] == False
+    assert pa.soil_monitoring.iloc[0] is False or pa.soil_monitoring.iloc[0] == False  # noqa: E712 -- numpy bool
     assert pa.plan_year.iloc[1] == 2021
     assert "填报单位" in parsed.preambles["park_quarter"]
 

@@ -75,7 +75,7 @@ class WarehouseDbtResource(DbtCliResource):
     def _cli_version(self) -> version.Version:
         return version.parse(importlib.metadata.version("dbt-core"))
 
-    def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 - the parent's signature
+    def _initialize_dbt_core_adapter(self, args):
         return None
 
 

@@ -101,7 +101,7 @@ def _load(path: Path) -> Prepared | None:
     try:
         with open(path, "rb") as fh:
             return pickle.load(fh)
-    except Exception:  # noqa: BLE001 - the run prepares it again
+    except Exception:
         return None
     finally:
         path.unlink(missing_ok=True)
@@ -137,7 +137,7 @@ def _dump(prepared: Prepared | None, path: Path) -> bool:
         with open(tmp, "wb") as fh:
             pickle.dump(prepared, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
-    except Exception:  # noqa: BLE001 - e.g. a full disk: the run prepares it itself
+    except Exception:
         tmp.unlink(missing_ok=True)
         return False
     return True
@@ -157,7 +157,7 @@ def _room_for(i: int, room, claims, parent) -> bool | None:
 def _prepared_or_none(validator, row: pd.Series) -> Prepared | None:
     try:
         return prepare(validator, row)
-    except Exception:  # noqa: BLE001 - the run prepares it again and reports as it always does
+    except Exception:
         return None
 
 

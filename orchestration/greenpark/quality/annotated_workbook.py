@@ -484,7 +484,7 @@ def _convert(target: Path, source: Path, findings: list[Finding]) -> None:
             from python_calamine import CalamineWorkbook
 
             book = CalamineWorkbook.from_path(str(source))
-        except Exception:  # noqa: BLE001 - unreadable: the copy still carries the summary sheet
+        except Exception:
             book = None
     wb = xlsxwriter.Workbook(str(target), {"strings_to_formulas": False, "strings_to_urls": False,
                                            "strings_to_numbers": False, "in_memory": True})
@@ -516,7 +516,7 @@ def _convert(target: Path, source: Path, findings: list[Finding]) -> None:
         for safe, name in names.items():
             try:
                 rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            except Exception:  # noqa: BLE001 - one unreadable sheet leaves the others
+            except Exception:
                 rows = []
             ws = wb.add_worksheet(safe)
             marks = {(row, col): items for (sheet, row, col), items in by_cell.items() if sheet == name}

@@ -109,7 +109,9 @@ def _status_class(status: str) -> str:
 
 
 def render_html(payload: dict[str, Any]) -> str:
-    e = lambda v: html.escape("" if v is None else str(v), quote=True)
+    def e(v) -> str:
+        return html.escape("" if v is None else str(v), quote=True)
+
     ver, c = payload["version"], payload["counts"]
     title = f"{ver.get('city_name') or ver.get('city_code') or ''} {ver.get('year') or ''}年第{ver.get('quarter') or ''}季度 报送审核结果"
     meta = [
