@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from ..quality.feedback import write_annotated_copy, write_feedback_documents
+from ..quality.feedback import VERSION_FIELDS, write_annotated_copy, write_feedback_documents
 from ..quality.findings import Finding, is_accepted, status_of
 from ..quality.history import load_history
 from ..quality.validation import Validator
@@ -94,16 +95,24 @@ def _received(version: pd.Series):
 
 
 def _version_dict(version: pd.Series, status: str, settings: Settings) -> dict:
-    return {
+    return dict(version_info(version, city_names(settings)), status=status)
+
+
+def version_info(version: pd.Series, names: dict[str, str]) -> dict:
+    """The version fields of the feedback document (quality/feedback.py VERSION_FIELDS); the portal's
+    upload check builds the same document, so both call this."""
+    received = version["received_at"]
+    info = {
         "version_id": version["version_id"],
         "city_code": version["city_code"],
-        "city_name": city_names(settings).get(version["city_code"], version["city_code"]),
+        "city_name": names.get(version["city_code"], version["city_code"]),
         "year": None if pd.isna(version["year"]) else int(version["year"]),
         "quarter": None if pd.isna(version["quarter"]) else int(version["quarter"]),
         "version_no": int(version["version_no"]),
         "filename": version["filename"],
         "sha256": version["sha256"],
         "size_bytes": int(version["size_bytes"]),
-        "received_at": version["received_at"].isoformat(),
-        "status": status,
+        "received_at": received.isoformat() if isinstance(received, (pd.Timestamp, dt.datetime)) else str(received),
+        "status": version["status"],
     }
+    return {k: info[k] for k in VERSION_FIELDS}

@@ -37,14 +37,14 @@ import pandas as pd
 
 from ..contract import EXTENSIONS, submission_filename
 from ..intake.archive import CHINA_TZ, DroppedFile, archive_dropped, pull_file
-from ..intake.processing import prepare
+from ..intake.processing import prepare, version_info
 from ..intake.warehouse import (
     STATUS_PENDING,
     WarehouseBusyError,
     connect,
     exclusive_run,
 )
-from ..quality.feedback import VERSION_FIELDS, findings_payload, write_feedback_package
+from ..quality.feedback import findings_payload, write_feedback_package
 from ..quality.findings import Finding
 from ..quality.history import load_history
 from ..registry import City, city_names, load_cities
@@ -329,25 +329,6 @@ class Door:
                 except Exception:  # the others go on; the run pulls the drop copy anyway
                     log.exception("门户:上传 %s 审核出错,留待流水线处理", upload.id)
                     self.failed.add(upload.id)
-
-
-def version_info(version: pd.Series, names: dict[str, str]) -> dict:
-    """The version fields of the feedback document (quality/feedback.py VERSION_FIELDS)."""
-    received = version["received_at"]
-    info = {
-        "version_id": version["version_id"],
-        "city_code": version["city_code"],
-        "city_name": names.get(version["city_code"], version["city_code"]),
-        "year": None if pd.isna(version["year"]) else int(version["year"]),
-        "quarter": None if pd.isna(version["quarter"]) else int(version["quarter"]),
-        "version_no": int(version["version_no"]),
-        "filename": version["filename"],
-        "sha256": version["sha256"],
-        "size_bytes": int(version["size_bytes"]),
-        "received_at": received.isoformat() if isinstance(received, (pd.Timestamp, dt.datetime)) else str(received),
-        "status": version["status"],
-    }
-    return {k: info[k] for k in VERSION_FIELDS}
 
 
 def received_text(epoch: float) -> str:
