@@ -9,20 +9,11 @@ The 催报 screen is shot after generating a reminder for 杭州市 (it writes t
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 from playwright.sync_api import sync_playwright
+from portal_browser import PASSWORD, launch, running_portal, submit_login
 
-GREENPARK = Path(sys.executable).with_name("greenpark")
-PASSWORD = "screenshot-password-1"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 SCREENS = (("grid", "/console"), ("cell", "/console/cells/330100/2025/2"), ("trends", "/console/trends"),
            ("decisions", "/console/decisions"))
 
@@ -38,27 +29,13 @@ def main() -> None:
     store = open_store(get_settings())
     if accounts.get_user(store, "province") is None:
         accounts.add_user(store, "province", PASSWORD, city_code=None, province=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([str(GREENPARK), "portal", "--port", str(port)], env=os.environ.copy(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     args.out.mkdir(parents=True, exist_ok=True)
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(f"{url}/login", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+    with running_portal() as url:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            browser = launch(p)
             wide = browser.new_page(viewport={"width": 1366, "height": 800})
             wide.goto(f"{url}/login")
-            wide.fill("#username", "province")
-            wide.fill("#password", PASSWORD)
-            wide.click("button[type=submit]")
+            submit_login(wide, "province")
             wide.wait_for_url(f"{url}/")
             narrow = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=1)
             narrow.context.add_cookies(wide.context.cookies())
@@ -75,9 +52,6 @@ def main() -> None:
                 page.wait_for_selector("#notice")
                 page.screenshot(path=str(args.out / f"console-reminders-{width}.png"), full_page=True)
             browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
     print("\n".join(sorted(str(p) for p in args.out.glob("console-*.png"))))
 
 

@@ -8,20 +8,10 @@ taken with Debian chromium through Playwright from a work dir where `greenpark d
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 from playwright.sync_api import sync_playwright
-
-GREENPARK = Path(sys.executable).with_name("greenpark")
-PASSWORD = "screenshot-password-1"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+from portal_browser import PASSWORD, launch, running_portal, submit_login
 
 
 def main() -> None:
@@ -37,22 +27,10 @@ def main() -> None:
     for name, city in (("hangzhou", "330100"), ("province", None)):
         if accounts.get_user(store, name) is None:
             accounts.add_user(store, name, PASSWORD, city_code=city, province=city is None)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([str(GREENPARK), "portal", "--port", str(port)], env=os.environ.copy(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     args.out.mkdir(parents=True, exist_ok=True)
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(f"{url}/login", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+    with running_portal() as url:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            browser = launch(p)
 
             def shoot(page, name: str) -> None:
                 page.screenshot(path=str(args.out / f"portal-{name}.png"), full_page=True)
@@ -60,9 +38,7 @@ def main() -> None:
             wide = browser.new_page(viewport={"width": 1366, "height": 800})
             wide.goto(f"{url}/login")
             shoot(wide, "login-1366")
-            wide.fill("#username", "hangzhou")
-            wide.fill("#password", PASSWORD)
-            wide.click("button[type=submit]")
+            submit_login(wide, "hangzhou")
             wide.goto(f"{url}/upload")
             wide.select_option("#year", "2025")
             wide.select_option("#quarter", "2")
@@ -82,15 +58,10 @@ def main() -> None:
                 shoot(narrow, name)
             province = browser.new_page(viewport={"width": 1366, "height": 800})
             province.goto(f"{url}/login")
-            province.fill("#username", "province")
-            province.fill("#password", PASSWORD)
-            province.click("button[type=submit]")
+            submit_login(province, "province")
             province.wait_for_url(f"{url}/")
             shoot(province, "province-1366")
             browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
     print("\n".join(sorted(str(p) for p in args.out.glob("portal-*.png"))))
 
 
