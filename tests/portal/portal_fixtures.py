@@ -19,6 +19,9 @@ CITY_A, CITY_B = "330100", "330200"  # 杭州市, 宁波市
 PASSWORD = "correct-horse-42"
 PLANTED_ROW = 4  # Excel row of the second park (title row, header row, then data)
 GREENPARK = Path(sys.executable).with_name("greenpark")
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
 
 
 @dataclass
@@ -33,6 +36,14 @@ def make_accounts(store) -> Accounts:
     accounts.add_user(store, "nb", PASSWORD, city_code=CITY_B, province=False)
     accounts.add_user(store, "prov", PASSWORD, city_code=None, province=True)
     return Accounts({name: accounts.issue_token(store, name) for name in ("hz", "nb", "prov")})
+
+
+def log_in(page, url: str, username: str) -> None:
+    """Open the login page in a real browser and send the form as `username` (password PASSWORD)."""
+    page.goto(f"{url}/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
 
 
 def planted_workbook(folder: Path, city: str = CITY_A, *, per_park: int = 3, ext: str = "xlsx") -> Path:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from fixtures.workdirs import isolate_workdir
-from portal_fixtures import CITY_A, CITY_B, PASSWORD, PortalProcess, make_accounts
+from portal_fixtures import CHROMIUM, CHROMIUM_ARGS, CITY_A, CITY_B, PortalProcess, log_in, make_accounts
 from test_portal_security import session
 
 TODAY = "2025-08-10"
@@ -276,7 +276,6 @@ def test_every_console_screen_passes_axe_at_1366_and_390_px(tmp_path_factory):
     from axe_playwright_python.sync_playwright import Axe
     from greenpark.portal.store import Store
     from playwright.sync_api import sync_playwright
-    from test_portal_live import CHROMIUM, CHROMIUM_ARGS
 
     workdir = tmp_path_factory.mktemp("console_live")
     with pytest.MonkeyPatch.context() as mp:
@@ -289,10 +288,7 @@ def test_every_console_screen_passes_axe_at_1366_and_390_px(tmp_path_factory):
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1366, "height": 800})
-            page.goto(f"{portal.url}/login")
-            page.fill("#username", "prov")
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]")
+            log_in(page, portal.url, "prov")
             page.wait_for_url(f"{portal.url}/")
             for width in (1366, 390):
                 page.set_viewport_size({"width": width, "height": 844})

@@ -14,11 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from portal_fixtures import CITY_A, PASSWORD, PLANTED_ROW, planted_workbook
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+from portal_fixtures import CHROMIUM, CHROMIUM_ARGS, CITY_A, PLANTED_ROW, log_in, planted_workbook
 
 
 def test_browser_upload_shows_the_finding_and_the_grid(live_portal, tmp_path):
@@ -32,10 +28,7 @@ def test_browser_upload_shows_the_finding_and_the_grid(live_portal, tmp_path):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(accept_downloads=True)
-        page.goto(f"{portal.url}/login")
-        page.fill("#username", "hz")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+        log_in(page, portal.url, "hz")
         expect(page.locator("h1")).to_contain_text("杭州市")
         page.click("nav >> text=上传报送")
         # Drag and drop, as a clerk does: a DataTransfer holding the workbook dropped on the zone.
