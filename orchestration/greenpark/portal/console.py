@@ -39,6 +39,15 @@ def province_user(request: Request) -> User:
     return user
 
 
+async def _province_post(request: Request):
+    """(portal, user, form) of a console form post: province users only, limits before reading, CSRF checked."""
+    portal = portal_of(request)
+    user = province_user(request)
+    form = await request.form(**FORM_LIMITS)
+    require_csrf(request, form.get("csrf"))
+    return portal, user, form
+
+
 def _grid(portal, year: int | None):
     """(snapshot, [(year, rows)]): the year asked for, or by default this year and the last."""
     snap = portal.snapshot()
@@ -124,10 +133,7 @@ def console_reminders(request: Request):
 
 @router.post("/reminders")
 async def console_remind(request: Request):
-    portal = portal_of(request)
-    user = province_user(request)
-    form = await request.form(**FORM_LIMITS)
-    require_csrf(request, form.get("csrf"))
+    portal, user, form = await _province_post(request)
     names = city_names(portal.settings)
     city = str(form.get("city", ""))
     try:
@@ -211,10 +217,7 @@ def _int(value, what: str) -> int | None:
 
 @router.post("/decisions")
 async def console_record(request: Request):
-    portal = portal_of(request)
-    user = province_user(request)
-    form = await request.form(**FORM_LIMITS)
-    require_csrf(request, form.get("csrf"))
+    portal, user, form = await _province_post(request)
     fields = {k: str(form.get(k, "")) for k in ("decision_type", *DECISION_FIELDS)}
     kind = fields["decision_type"]
     target = f"{fields['park_code'][:20]} {kind[:20]}"
