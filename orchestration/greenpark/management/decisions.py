@@ -111,6 +111,12 @@ def _clean(text: str | None, what: str) -> str | None:
     return cleaned or None
 
 
+def _require(value, message: str) -> None:
+    """A field the decision type cannot do without: refuse the decision with `message` when it is empty."""
+    if not value:
+        raise DecisionError(message)
+
+
 def _choice(value: str | None, allowed: Iterable[str], what: str) -> str:
     allowed = tuple(allowed)
     cleaned = _clean(value, what)
@@ -201,23 +207,18 @@ def check(decision: Decision, *, parks: set[str], state: ParkState, corrected: d
         d.batch_year = d.batch_year or d.decision_date.year
         if not 2000 <= d.batch_year <= d.decision_date.year + 1:
             raise DecisionError(f"认定批次年份 {d.batch_year} 不合理(应在 2000 至 {d.decision_date.year + 1} 之间)")
-        if not d.document_no:
-            raise DecisionError("认定须填写文号(--doc)")
+        _require(d.document_no, "认定须填写文号(--doc)")
         if corrected is None and state.designated:
             raise DecisionError(f"园区 {d.park_code} 已是 {state.batch_year} 年批次认定的绿色低碳工业园区,不能重复认定;如需改正原记录请用 --corrects")
     elif d.decision_type == "revocation":
         d.reason_category = _choice(d.reason_category, REVOCATION_REASONS, "撤销原因类别")
-        if not d.reason_text:
-            raise DecisionError("撤销认定须写明原因(--reason),该原因将在园区信息公告中公开")
-        if not d.document_no:
-            raise DecisionError("撤销认定须填写文号(--doc)")
+        _require(d.reason_text, "撤销认定须写明原因(--reason),该原因将在园区信息公告中公开")
+        _require(d.document_no, "撤销认定须填写文号(--doc)")
         if corrected is None and not state.designated:
             raise DecisionError(f"园区 {d.park_code} 当前不是已认定园区,无法撤销认定")
     elif d.decision_type == "restoration":
-        if not d.reason_text:
-            raise DecisionError("恢复认定须写明依据(--reason),该说明将在园区信息公告中公开")
-        if not d.document_no:
-            raise DecisionError("恢复认定须填写文号(--doc)")
+        _require(d.reason_text, "恢复认定须写明依据(--reason),该说明将在园区信息公告中公开")
+        _require(d.document_no, "恢复认定须填写文号(--doc)")
         if corrected is None and (state.designated or state.revoked_year is None):
             raise DecisionError(f"园区 {d.park_code} 没有被撤销的认定,无法恢复认定")
     elif d.decision_type == "review":
@@ -226,10 +227,8 @@ def check(decision: Decision, *, parks: set[str], state: ParkState, corrected: d
             raise DecisionError(f"园区 {d.park_code} 当前不是已认定园区,无需复查")
     elif d.decision_type == "site_inspection":
         d.outcome = _choice(d.outcome, INSPECTION_OUTCOMES, "现场核查结论")
-        if not d.inspectors:
-            raise DecisionError("现场核查须填写核查人员(--inspector,可重复)")
-        if not d.findings_text:
-            raise DecisionError("现场核查须填写核查发现(--findings)")
+        _require(d.inspectors, "现场核查须填写核查人员(--inspector,可重复)")
+        _require(d.findings_text, "现场核查须填写核查发现(--findings)")
     if d.decision_type != "revocation":
         d.reason_category = None
     return d
