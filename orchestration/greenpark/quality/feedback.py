@@ -9,13 +9,14 @@ exactly what `greenpark validate --json` prints (`findings_payload`).
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import jinja2
 
 from .annotated_workbook import (
     COLUMNS_ZH,
@@ -90,58 +91,32 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
 
 
 # --- HTML --------------------------------------------------------------------------------------
-_CSS = """
-body{font-family:"Microsoft YaHei","PingFang SC","Noto Sans CJK SC",sans-serif;margin:2em;color:#222;line-height:1.5}
-h1{font-size:1.4em;margin-bottom:.2em} .meta{color:#555} .meta td{padding:0 1.2em 0 0}
-.status{display:inline-block;padding:.2em .8em;border-radius:4px;font-weight:bold}
-.s-ok{background:#c6efce;color:#006100} .s-warn{background:#ffeb9c;color:#7f6000} .s-bad{background:#ffc7ce;color:#9c0006}
-table.f{border-collapse:collapse;width:100%;margin-top:1em;font-size:.92em}
-table.f th,table.f td{border:1px solid #bbb;padding:.3em .5em;vertical-align:top;text-align:left}
-table.f th{background:#eee} tr.fatal td:first-child,tr.error td:first-child{color:#9c0006;font-weight:bold}
-tr.warning td:first-child{color:#7f6000;font-weight:bold}
-.note{margin-top:1.5em;color:#555;font-size:.9em}
-@media print{body{margin:1cm} table.f{page-break-inside:auto} tr{page-break-inside:avoid}}
-"""
-
-
-def _status_class(status: str) -> str:
-    return {"已接收": "s-ok", "已接收但有警告": "s-warn"}.get(status, "s-bad")
+# The page is the template quality/templates/feedback.html.j2 (autoescape on: every value the
+# submitter sent, even a park name with markup in it, reaches the page as text).
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("greenpark.quality", "templates"),
+    autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    finalize=lambda value: "" if value is None else value, undefined=jinja2.StrictUndefined,
+)
+_STATUS_CLASS = {"已接收": "s-ok", "已接收但有警告": "s-warn"}  # any other status: s-bad
+_FINDING_CELLS = ("severity_zh", "rule_id", "sheet", "excel_row", "excel_column", "column_header", "value_seen",
+                  "expected", "message_zh")  # in the order of COLUMNS_ZH
 
 
 def render_html(payload: dict[str, Any]) -> str:
-    def e(v) -> str:
-        return html.escape("" if v is None else str(v), quote=True)
-
-    ver, c = payload["version"], payload["counts"]
-    title = f"{ver.get('city_name') or ver.get('city_code') or ''} {ver.get('year') or ''}年第{ver.get('quarter') or ''}季度 报送审核结果"
-    meta = [
-        ("文件", ver.get("filename")), ("版本", ver.get("version_id")), ("接收时间", ver.get("received_at")),
-        ("大小(字节)", ver.get("size_bytes")), ("SHA-256", ver.get("sha256")),
-    ]
-    rows = []
-    for f in payload["findings"]:
-        cells = [f["severity_zh"], f["rule_id"], f["sheet"], f["excel_row"], f["excel_column"], f["column_header"],
-                 f["value_seen"], f["expected"], f["message_zh"]]
-        rows.append(f'<tr class="{e(f["severity"])}">' + "".join(f"<td>{e(v)}</td>" for v in cells) + "</tr>")
-    if not rows:
-        rows.append(f'<tr><td colspan="{len(COLUMNS_ZH)}">未发现问题。</td></tr>')
-    accepted = payload["status"] in ("已接收", "已接收但有警告")
-    outcome = ("数据已接收并将进入数据仓库;如有警告,请核实后视需要重新报送。" if accepted
-               else "本次报送未被接收,数据不会进入数据仓库,此前已接收的版本继续有效。请按上表修改后重新报送。")
-    return (
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<title>{e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-        f"<h1>{e(title)}</h1>\n"
-        f'<p>审核结论:<span class="status {_status_class(payload["status"])}">{e(payload["status"])}</span> '
-        f"无法读取 {c[FATAL]} 项,错误 {c[ERROR]} 项,警告 {c[WARNING]} 项</p>\n"
-        '<table class="meta">' + "".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in meta) + "</table>\n"
-        f"<p>{e(outcome)}</p>\n"
-        '<table class="f">\n<thead><tr>' + "".join(f"<th>{e(h)}</th>" for h in COLUMNS_ZH) + "</tr></thead>\n<tbody>\n"
-        + "\n".join(rows) + "\n</tbody>\n</table>\n"
-        '<p class="note">行号、列号与您报送的工作簿一致;'
-        + ("标注了问题单元格的工作簿副本随本反馈一并发送。"
-           if any(f["sheet"] and f["excel_row"] for f in payload["findings"]) else "")
-        + "规则说明见报送模板“填报说明”工作表。</p>\n</body>\n</html>\n"
+    """The zh-CN feedback page of one version, from the same payload as the JSON."""
+    ver, counts = payload["version"], payload["counts"]
+    return _TEMPLATES.get_template("feedback.html.j2").render(
+        title=(f"{ver.get('city_name') or ver.get('city_code') or ''} {ver.get('year') or ''}年"
+               f"第{ver.get('quarter') or ''}季度 报送审核结果"),
+        status=payload["status"], status_class=_STATUS_CLASS.get(payload["status"], "s-bad"),
+        accepted=payload["status"] in _STATUS_CLASS,
+        n_fatal=counts[FATAL], n_error=counts[ERROR], n_warning=counts[WARNING],
+        meta=[("文件", ver.get("filename")), ("版本", ver.get("version_id")), ("接收时间", ver.get("received_at")),
+              ("大小(字节)", ver.get("size_bytes")), ("SHA-256", ver.get("sha256"))],
+        columns=COLUMNS_ZH,
+        findings=[{"severity": f["severity"], "cells": [f[k] for k in _FINDING_CELLS]} for f in payload["findings"]],
+        marked=any(f["sheet"] and f["excel_row"] for f in payload["findings"]),
     )
 
 
