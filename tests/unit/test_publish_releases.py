@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import json
 import re
 import zipfile
@@ -135,7 +136,8 @@ def test_history_page_offers_the_earlier_release_open_data_and_site_zip(releases
     public = releases["settings"].site_public_dir
     page = (public / "releases" / "index.html").read_text(encoding="utf-8")
     earlier = page.split('id="v2026-1"', 1)[1]
-    links = [unquote(h) for h in re.findall(r'href="(2026\.1/[^"]+)"', earlier)]
+    # the href as a browser reads it: entities decoded (the site escapes every value it prints), then URL-decoded
+    links = [unquote(html.unescape(h)) for h in re.findall(r'href="(2026\.1/[^"]+)"', earlier)]
     first = releases["first_hashes"]
     open_data = {f"2026.1/{k}": v for k, v in first.items() if k.startswith("open-data/") and not k.endswith(".html")}
     zip_link = f"2026.1/{site_zip_name('2026.1')}"

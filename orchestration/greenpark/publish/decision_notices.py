@@ -12,32 +12,23 @@ import datetime as dt
 
 import pandas as pd
 
+from .markup import date_zh, is_missing
+
 TYPE_ORDER = ("designation", "review", "site_inspection", "revocation", "restoration")
-
-
-def _missing(value) -> bool:
-    return value is None or (not isinstance(value, str) and pd.isna(value))
-
-
-def date_zh(value) -> str | None:
-    """2025-03-01 → '2025 年 3 月 1 日'; None when unknown."""
-    if _missing(value):
-        return None
-    day = pd.Timestamp(value).date() if not isinstance(value, dt.date) else value
-    return f"{day.year} 年 {day.month} 月 {day.day} 日"
 
 
 def sentence_zh(d: dict) -> str:
     """One decision as the bulletin states it."""
-    when = date_zh(d.get("decision_date")) or f"{int(d['effective_year'])} 年(初始名单,未记录具体日期)"
-    doc = "" if _missing(d.get("document_no")) else f"以 {d['document_no']} "
-    note = "" if _missing(d.get("reason_text")) else str(d["reason_text"])
+    dated = not is_missing(d.get("decision_date"))
+    when = date_zh(d["decision_date"]) if dated else f"{int(d['effective_year'])} 年(初始名单,未记录具体日期)"
+    doc = "" if is_missing(d.get("document_no")) else f"以 {d['document_no']} "
+    note = "" if is_missing(d.get("reason_text")) else str(d["reason_text"])
     kind = d["decision_type"]
     if kind == "designation":
-        batch = "" if _missing(d.get("batch_year")) else f" {int(d['batch_year'])} 年批次"
+        batch = "" if is_missing(d.get("batch_year")) else f" {int(d['batch_year'])} 年批次"
         text = f"{when},{doc}认定为{batch}浙江省绿色低碳工业园区。"
     elif kind == "revocation":
-        category = "" if _missing(d.get("reason_category")) else f"(原因类别:{d['reason_category']})"
+        category = "" if is_missing(d.get("reason_category")) else f"(原因类别:{d['reason_category']})"
         text = f"{when},{doc}撤销认定{category}。原因:{note or '未记录'}。"
     elif kind == "restoration":
         text = f"{when},{doc}恢复认定。依据:{note or '未记录'}。"
@@ -57,19 +48,19 @@ def decisions_of_year(decisions: pd.DataFrame, year: int) -> list[dict]:
     rows = []
     for d in decisions.to_dict(orient="records"):
         date = d.get("decision_date")
-        in_year = (pd.Timestamp(date).year == year) if not _missing(date) else int(d["effective_year"]) == year
+        in_year = (pd.Timestamp(date).year == year) if not is_missing(date) else int(d["effective_year"]) == year
         if not in_year:
             continue
         rows.append(d)
     rows.sort(key=lambda d: (
-        dt.date(year, 1, 1) if _missing(d.get("decision_date")) else pd.Timestamp(d["decision_date"]).date(),
+        dt.date(year, 1, 1) if is_missing(d.get("decision_date")) else pd.Timestamp(d["decision_date"]).date(),
         TYPE_ORDER.index(d["decision_type"]), d["park_code"], str(d.get("decision_key") or "")))
     keep = ("park_code", "park_name", "city_name", "decision_type", "decision_type_zh", "document_no", "outcome",
             "reason_category", "reason_text", "is_initial_load")
     out = []
     for d in rows:
-        item = {k: (None if _missing(d.get(k)) else d.get(k)) for k in keep}
-        item["date_zh"] = date_zh(d.get("decision_date"))
+        item = {k: (None if is_missing(d.get(k)) else d.get(k)) for k in keep}
+        item["date_zh"] = None if is_missing(d.get("decision_date")) else date_zh(d["decision_date"])
         item["sentence_zh"] = sentence_zh(d)
         out.append(item)
     return out

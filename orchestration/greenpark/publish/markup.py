@@ -85,6 +85,11 @@ def pct(value, digits: int = 1) -> str:
     return num(value, "%", digits=digits)
 
 
+def kb(n_bytes) -> str:
+    """A download's size: '512.0 KB', '2.6 MB'."""
+    return num(n_bytes / 1024, "KB", digits=1) if n_bytes < 1024 * 1024 else num(n_bytes / 1024 / 1024, "MB", digits=1)
+
+
 def points(value) -> str:
     return num(value, "分", digits=1)
 
@@ -93,6 +98,14 @@ def yes_no(value) -> str:
     if is_missing(value):
         return MISSING
     return "是" if bool(value) else "否"
+
+
+def date_zh(value) -> str:
+    """A date as written in Chinese text: 2025-03-01 → '2025 年 3 月 1 日'; '—' when missing."""
+    if is_missing(value):
+        return MISSING
+    day = pd.Timestamp(value)
+    return f"{day.year} 年 {day.month} 月 {day.day} 日"
 
 
 def year(value) -> str:
@@ -128,7 +141,7 @@ def environment() -> Environment:
                       # Markdown heading ids are written {#id}: Jinja comments are {#- ... -#} only
                       comment_start_string="{#-", comment_end_string="-#}")
     env.filters.update(num=num, plain=plain, pct=pct, points=points, yes_no=yes_no, year=year, yaml_title=yaml_title,
-                       missing=is_missing)
+                       missing=is_missing, date_zh=date_zh, kb=kb)
     env.tests["missing"] = is_missing
     return env
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from .markup import date_zh
+
 
 @dataclass(frozen=True)
 class Release:
@@ -26,4 +28,4 @@ class Release:
     @property
     def published_zh(self) -> str:
         """'2026 年 11 月 30 日' — years are never written with a thousands separator."""
-        return f"{self.published.year} 年 {self.published.month} 月 {self.published.day} 日"
+        return date_zh(self.published)

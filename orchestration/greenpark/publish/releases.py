@@ -34,12 +34,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import jinja2
 import pandas as pd
-from markupsafe import Markup
 
 from ..settings import Settings
-from .markup import is_missing, num, split_ids
+from .markup import is_missing, render, split_ids
 from .marts import PUBLIC_TABLES, Marts
 from .provenance import Release
 
@@ -49,7 +47,6 @@ OPEN_DATA_DIR = "open-data"       # in the site, and in each release's archive f
 SITE_ARCHIVE_DIR = "releases"     # 历史版本 page (releases/index.md) and earlier releases' files
 HISTORY_PAGE = f"{SITE_ARCHIVE_DIR}/index.md"
 HISTORY_TEMPLATE = "releases.md.j2"
-TEMPLATES_DIR = Path(__file__).with_name("templates")
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _STORED_SUFFIXES = (".gz", ".zip", ".xlsx", ".parquet", ".png", ".jpg", ".woff2")  # already compressed
 
@@ -358,18 +355,6 @@ def plan_release(settings: Settings, marts: Marts) -> ReleasePlan:
 
 # --- the 历史版本 page ------------------------------------------------------------------------------
 
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             keep_trailing_newline=True)
-    env.filters["num"] = lambda v, unit=None: Markup(num(v, unit))  # num() escapes its unit itself
-    env.filters["pct"] = lambda v: Markup(num(v, "%", digits=1))
-    env.filters["date_zh"] = lambda d: f"{d.year} 年 {d.month} 月 {d.day} 日"
-    env.filters["kb"] = lambda b: Markup(num(b / 1024, "KB", digits=1) if b < 1024 * 1024
-                                         else num(b / 1024 / 1024, "MB", digits=1))
-    return env
-
-
 def write_history_page(docs_dir: Path, plan: ReleasePlan) -> None:
     """docs_dir/releases/index.md: every release, newest first, with its notes; every earlier
     release's open data and site zip (links relative to the page, so file:// and a LAN server work)."""
@@ -383,8 +368,8 @@ def write_history_page(docs_dir: Path, plan: ReleasePlan) -> None:
             "open_data": [f for f in entry["files"] if f["path"].startswith(OPEN_DATA_DIR + "/")],
             "site_zip": next((f for f in entry["files"] if f["path"].endswith(".zip")), None),
         })
-    page = _environment().get_template(HISTORY_TEMPLATE).render(
-        releases=list(reversed(releases)), release=plan.release, demo=plan.release.demo_data)
+    page = render(HISTORY_TEMPLATE, releases=list(reversed(releases)), release=plan.release,
+                  demo=plan.release.demo_data)
     path = Path(docs_dir) / HISTORY_PAGE
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
