@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -18,6 +19,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from ..settings import Settings
 
 SESSION_COOKIE = "gp_session"
+MIN_SECRET_CHARS = 32  # a shorter signing key could be guessed, and every session forged with it
 LOGIN_COOKIE = "gp_login"  # CSRF token of the login form, before there is a session
 
 
@@ -32,17 +34,28 @@ def secret_key(settings: Settings) -> str:
     """GREENPARK_PORTAL_SECRET, or a random key kept (mode 0600) beside the portal database."""
     value = os.environ.get("GREENPARK_PORTAL_SECRET")
     if value:
+        if len(value) < MIN_SECRET_CHARS:
+            raise RuntimeError(f"GREENPARK_PORTAL_SECRET 不足 {MIN_SECRET_CHARS} 个字符：会话签名可被猜出")
         return value
     path = settings.workdir / "data" / "portal_secret"
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+    if not path.exists():
+        # Written whole beside the target, then linked into place: a second portal starting at the
+        # same moment either wins the link or reads the complete key, never an empty file.
+        fd, tmp = tempfile.mkstemp(prefix=".portal_secret-", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(tmp)
+    key = path.read_text().strip()
+    if len(key) < MIN_SECRET_CHARS:
+        raise RuntimeError(f"门户签名密钥 {path} 不足 {MIN_SECRET_CHARS} 个字符：请删除该文件后重启门户")
+    return key
 
 
 @dataclass(frozen=True)
