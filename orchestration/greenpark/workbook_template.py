@@ -25,6 +25,7 @@ import pandas as pd
 
 from . import contract
 from .contract import BOOL, CODE, ENUM, INTEGER, NUMBER, YEAR, Column, Sheet
+from .excel_cells import column_letter
 
 KIND_ZH = {
     contract.TEXT: "文本",
@@ -66,12 +67,7 @@ class SheetLayout:
 
 def excel_column_letter(index: int) -> str:
     """0-based column index → Excel letters (A, B, …, AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    return column_letter(index + 1)
 
 
 def _display_width(text: str) -> float:
