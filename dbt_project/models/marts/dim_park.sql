@@ -17,27 +17,33 @@ decisions as (
     select * from {{ ref('int_park_decisions') }}
 ),
 
+-- The latest decision of each kind, chosen once as a whole row (latest date, then the later record),
+-- so its date, 文号 and reason always come from the same decision.
 designation_record as (
     select
         park_code,
-        arg_max(decision_date, coalesce(decision_date, date '1900-01-01')) as designation_date,
-        arg_max(document_no, coalesce(decision_date, date '1900-01-01')) as designation_document_no
+        decision_date as designation_date,
+        document_no as designation_document_no
     from decisions
     where decision_type = 'designation'
-    group by park_code
+    qualify row_number() over (
+        partition by park_code order by decision_date desc nulls last, decision_id desc nulls last
+    ) = 1
 ),
 
 revocation_record as (
     select
         park_code,
         effective_year,
-        arg_max(decision_date, coalesce(decision_date, date '1900-01-01')) as revocation_date,
-        arg_max(document_no, coalesce(decision_date, date '1900-01-01')) as revocation_document_no,
-        arg_max(reason_category, coalesce(decision_date, date '1900-01-01')) as revocation_reason_category,
-        arg_max(reason_text, coalesce(decision_date, date '1900-01-01')) as revocation_reason_text
+        decision_date as revocation_date,
+        document_no as revocation_document_no,
+        reason_category as revocation_reason_category,
+        reason_text as revocation_reason_text
     from decisions
     where decision_type = 'revocation'
-    group by park_code, effective_year
+    qualify row_number() over (
+        partition by park_code, effective_year order by decision_date desc nulls last, decision_id desc nulls last
+    ) = 1
 )
 
 select

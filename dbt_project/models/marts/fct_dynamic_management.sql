@@ -25,15 +25,18 @@ evaluation as (
 ),
 
 reviews as (
-    -- 复查 recorded with `greenpark designations review`, latest per park-year
+    -- 复查 recorded with `greenpark designations review`, latest per park-year (one whole row, so
+    -- its date and outcome come from the same review)
     select
         park_code,
         year(decision_date) as year,
-        arg_max(decision_date, decision_date) as review_date,
-        arg_max(outcome, decision_date) as review_outcome
+        decision_date as review_date,
+        outcome as review_outcome
     from {{ ref('int_park_decisions') }}
     where decision_type = 'review'
-    group by park_code, year(decision_date)
+    qualify row_number() over (
+        partition by park_code, year(decision_date) order by decision_date desc, decision_id desc nulls last
+    ) = 1
 ),
 
 review_due as (
