@@ -101,3 +101,16 @@ def test_an_xlsx_the_patch_does_not_handle_still_gets_a_marked_copy(tmp_path):
     copy = tmp_path / "copy.xlsx"
     write_annotated_workbook(copy, source, _findings(3))
     _check_marks(copy, 3, formatting_kept=False)
+
+
+@pytest.mark.parametrize("ext", ["xlsx", "ods"])
+def test_same_findings_give_a_byte_identical_copy(tmp_path, ext):
+    """No wall clock in the copy (zip entry dates, document properties): written again later, the
+    same source and findings give the same bytes."""
+    source = write_workbook(tmp_path / f"{CITY}_{YEAR}Q{QUARTER}.{ext}", valid_submission())
+    write_annotated_workbook(first := tmp_path / "first.xlsx", source, _findings(3))
+    with zipfile.ZipFile(first) as z:
+        assert {info.date_time for info in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert b"1980-01-01" in z.read("docProps/core.xml") or ext == "xlsx"
+    write_annotated_workbook(second := tmp_path / "second.xlsx", source, _findings(3))
+    assert first.read_bytes() == second.read_bytes()
