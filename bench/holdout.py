@@ -10,7 +10,8 @@ Three kinds of output are digested:
     uv run python bench/holdout.py OUT.json [--workdir DIR]
     uv run python bench/holdout.py --compare BEFORE.json AFTER.json    # exit 1 on any difference
 
-The work dir path and GREENPARK_TODAY are fixed, so two runs of the same code give the same digest.
+GREENPARK_TODAY is fixed and the work dir path is masked, so two runs of the same code give the same
+digest wherever they run.
 """
 
 from __future__ import annotations
@@ -43,8 +44,9 @@ def _files(root: Path, prefix: str) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def _marts(warehouse: Path) -> dict[str, str]:
-    out = {}
+def _marts(workdir: Path) -> dict[str, str]:
+    """Rows with the work dir written as <workdir> (archive paths), so any work dir compares."""
+    out, warehouse = {}, workdir / "data" / "warehouse.duckdb"
     with duckdb.connect(str(warehouse), read_only=True) as con:
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables "
@@ -52,7 +54,8 @@ def _marts(warehouse: Path) -> dict[str, str]:
         for schema, name in tables:
             rel = con.sql(f'select * from "{schema}"."{name}"')
             header = json.dumps([rel.columns, [str(t) for t in rel.types]], ensure_ascii=False)
-            rows = sorted(json.dumps(row, default=str, ensure_ascii=False) for row in rel.fetchall())
+            rows = sorted(json.dumps(row, default=str, ensure_ascii=False).replace(str(workdir), "<workdir>")
+                          for row in rel.fetchall())
             digest = hashlib.sha256("\n".join([header, *rows]).encode()).hexdigest()
             out[f"warehouse/{schema}.{name}"] = digest
     return out
@@ -63,7 +66,7 @@ def digest(workdir: Path) -> dict[str, str]:
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
     _run(workdir)
-    return {**_marts(workdir / "data" / "warehouse.duckdb"),
+    return {**_marts(workdir),
             **_files(workdir / "site" / "public", "site"),
             **_files(workdir / "sources" / "outbox", "feedback")}
 
