@@ -47,6 +47,7 @@ case "${1:-demo}" in
         install_test_system_packages
         shift || true
         $UV run --frozen ruff check .     # lint first: seconds, and a failure names the line
+        $UV run --frozen lint-imports     # dependencies point down (layers in pyproject.toml)
         $UV run --frozen pytest -q "$@"
         ;;
     *)

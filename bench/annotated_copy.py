@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from greenpark.quality.feedback import write_annotated_copy, write_feedback_documents
-from greenpark.quality.findings import Finding
+from greenpark.submission.findings import Finding
 
 CELL = Finding("value.nonnegative", "error", "用电量不能为负数(基准测试)", "园区季度指标", 5, "用电量(万千瓦时)", "J", "-1")
 LATE = Finding("period.late", "warning", "逾期报送(基准测试)")

@@ -20,7 +20,7 @@ import duckdb
 import pyarrow as pa
 from python_calamine import CalamineWorkbook
 
-from greenpark.contract import ENTERPRISE_QUARTER, FILENAME_RE, NUMBER, INTEGER, PARK_QUARTER
+from greenpark.submission.contract import ENTERPRISE_QUARTER, FILENAME_RE, NUMBER, INTEGER, PARK_QUARTER
 
 SQL = """
 WITH q AS (

@@ -13,7 +13,8 @@ import sys
 import time
 from collections import Counter, defaultdict
 
-from greenpark.intake import prefetch, processing, warehouse
+from greenpark.pipeline import prefetch, processing
+from greenpark.intake import warehouse
 from greenpark.intake.archive import pull_all
 from greenpark.intake.workbook import parse_workbook
 from greenpark.registry import load_cities, load_generated_parks

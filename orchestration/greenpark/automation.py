@@ -10,7 +10,7 @@ import dagster as dg
 
 from .assets.intake import ARCHIVE_KEY, VERSIONS_KEY
 from .assets.missing_submissions import MISSING_KEY
-from .contract import FILENAME_RE
+from .submission.contract import FILENAME_RE
 from .intake.archive import sha256_of
 from .intake.drop_scan import scan_drops
 from .partitions import (

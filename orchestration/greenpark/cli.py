@@ -88,7 +88,7 @@ def demo(size: str, years: tuple[int, ...], seed: int, no_errors: bool, resubmit
               help="输出文件;默认当前目录下 <城市代码>_<年>Q<季>.xlsx。")
 def template(city: str, year: int, quarter: int, output: Path | None) -> None:
     """生成空白报送模板:表头、单位、下拉选项、本市园区已预填。"""
-    from .contract import submission_filename
+    from .submission.contract import submission_filename
     from .workbook_template import write_template
     from .registry import load_parks
 
@@ -113,7 +113,7 @@ def validate(file: Path, city: str | None, as_json: bool) -> None:
     from .intake.warehouse import connect
     from .intake.workbook import parse_workbook
     from .quality.feedback import findings_payload, format_findings_text
-    from .quality.findings import exit_code_of, status_of
+    from .submission.findings import exit_code_of, status_of
     from .quality.history import load_history
     from .quality.validation import Validator
 

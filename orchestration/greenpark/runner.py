@@ -14,7 +14,7 @@ import dagster as dg
 import pandas as pd
 
 from .assets.intake import INTAKE_TABLES
-from .intake.prefetch import prefetching
+from .pipeline.prefetch import prefetching
 from .intake.warehouse import connect, pending_versions
 from .partitions import add_quarters, has_city, partition_key, quarter_of
 from .settings import Settings
@@ -29,7 +29,7 @@ class PipelineResult:
     runs: list[dict] = field(default_factory=list)
     rejected_slices: list[str] = field(default_factory=list)
     failures: list[dict] = field(default_factory=list)
-    prepared_by_helper: int = 0  # versions parsed and file-checked ahead by intake/prefetch.py
+    prepared_by_helper: int = 0  # versions parsed and file-checked ahead by pipeline/prefetch.py
 
     def record(self, name: str, result: dg.ExecuteInProcessResult, *, partition: str | None = None) -> str:
         rejected = not result.success and _stopped_by_rules_check(result)

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import contract
-from .contract import BOOL, CODE, ENUM, INTEGER, NUMBER, YEAR, Column, Sheet
+from .submission import contract
+from .submission.contract import BOOL, CODE, ENUM, INTEGER, NUMBER, YEAR, Column, Sheet
 from .excel_cells import column_letter
 
 KIND_ZH = {

@@ -23,7 +23,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 from fixtures.workbooks import title_of, valid_submission, write_workbook
-from greenpark import contract
+from greenpark.submission import contract
 from greenpark.assets.intake import RULES_CHECK
 from greenpark.assets.missing_submissions import MISSING_KEY
 from greenpark.cli import main

@@ -74,7 +74,7 @@ def write_variant(workdir: Path, round_no: int, rng: random.Random) -> str:
     """A changed copy of one quarter's workbook: new bytes, so a new version with real work."""
     from openpyxl import load_workbook
 
-    from greenpark import contract
+    from greenpark.submission import contract
 
     sources = sorted((workdir / "pristine").glob("*.xlsx"))  # the demo writes some quarters as .xls
     source = sources[rng.randrange(len(sources))]

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from greenpark.intake.archive import pull_all
-from greenpark.intake.processing import process_version
+from greenpark.pipeline.processing import process_version
 from greenpark.intake.warehouse import connect, exclusive_run, pending_versions
 from greenpark.registry import load_cities
 from greenpark.settings import get_settings

@@ -9,7 +9,7 @@ import hashlib
 from pathlib import Path
 
 
-from greenpark.contract import SHEETS
+from greenpark.submission.contract import SHEETS
 from greenpark.intake.archive import IGNORED_PREFIXES
 from greenpark.intake.warehouse import connect
 from greenpark.intake.workbook import parse_workbook

@@ -23,9 +23,9 @@ from fixtures.workdirs import isolate_workdir
 from fixtures.workbooks import CITY, QUARTER, YEAR, clone, valid_submission, write_workbook
 from openpyxl import load_workbook
 
-from greenpark import contract
+from greenpark.submission import contract
 from greenpark.intake.archive import pull_all
-from greenpark.intake.processing import process_version
+from greenpark.pipeline.processing import process_version
 from greenpark.intake.warehouse import connect, pending_versions
 from greenpark.registry import load_cities
 from greenpark.settings import get_settings

@@ -9,9 +9,9 @@ import math
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from greenpark import contract
-from greenpark.intake import normalize as nz
-from greenpark.quality.catalogue import catalogue_path, load_catalogue
+from greenpark.submission import contract
+from greenpark.submission import normalize as nz
+from greenpark.submission.catalogue import catalogue_path, load_catalogue
 from greenpark.settings import REPO_ROOT
 
 raw_cells = st.one_of(
@@ -80,7 +80,8 @@ def test_text_keeps_what_a_person_sees(text):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 def test_the_parser_survives_any_grid_under_a_valid_header(tmp_path_factory, grid):
     """Arbitrary rows under the real header: findings or frames, never an exception."""
-    from greenpark.intake.workbook import _parse_sheet, ParsedSubmission, _catalogue
+    from greenpark.intake.workbook import _catalogue, _parse_sheet
+    from greenpark.submission.parsed import ParsedSubmission
 
     sheet = contract.PARK_QUARTER
     rows = [["标题"], [c.header for c in sheet.columns]] + [[("" if v is None else v) for v in r] for r in grid]

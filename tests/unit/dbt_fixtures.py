@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-from greenpark.contract import PARK_QUARTER, SHEETS, raw_table_ddl
-from greenpark.management.decisions import PARK_DECISIONS_DDL
+from greenpark.submission.contract import PARK_QUARTER, SHEETS, raw_table_ddl
+from greenpark.intake.warehouse import PARK_DECISIONS_DDL
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 YEAR = 2025

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-from greenpark import contract, uscc
+from greenpark.submission import contract
+from greenpark import uscc
 from greenpark.settings import REPO_ROOT
 
 # DESCRIBE of every table below in the warehouse the full pipeline built from the demo province

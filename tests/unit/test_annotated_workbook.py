@@ -11,7 +11,7 @@ import pytest
 from fixtures.workbooks import CITY, QUARTER, YEAR, valid_submission, write_workbook
 from greenpark.demo.template import data_excel_rows, write_submission
 from greenpark.quality.annotated_workbook import SUMMARY_SHEET, write_annotated_workbook
-from greenpark.quality.findings import Finding
+from greenpark.submission.findings import Finding
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 

@@ -512,7 +512,8 @@ def test_recorded_decisions_feed_the_marts_and_only_their_public_part_is_publish
     corrected batch year moves the review cycle; inspectors and findings stay internal."""
     import datetime as dt
 
-    from greenpark.management.decisions import PARK_DECISIONS_DDL, Decision, record
+    from greenpark.intake.warehouse import PARK_DECISIONS_DDL
+    from greenpark.management.decisions import Decision, record
     from greenpark.publish.marts import PUBLIC_TABLES
 
     _, warehouse = built

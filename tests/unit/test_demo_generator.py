@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import pytest
 
-from greenpark import contract
+from greenpark.submission import contract
 from greenpark.demo.generator import DEMO_LATE_DAYS, build_demo_world, generate, submission_frames
 from greenpark.registry import generated_registry_csv, load_parks
 from greenpark.settings import get_settings

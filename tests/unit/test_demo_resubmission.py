@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from greenpark import contract
+from greenpark.submission import contract
 from greenpark.demo.generator import (
     LAND_CORRECTION,
     REVISED_FLOWS,

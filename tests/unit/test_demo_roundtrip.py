@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from greenpark import contract, uscc
+from greenpark.submission import contract
+from greenpark import uscc
 from greenpark.demo.generator import OUTLIER_FACTOR, build_demo_world, generate, submission_frames
 from greenpark.demo.template import data_excel_rows, write_submission
 from greenpark.settings import get_settings
@@ -217,7 +218,7 @@ def test_the_planted_outlier_is_the_one_peer_outlier_the_rule_finds(demo):
 
     from greenpark.intake.workbook import parse_workbook
     from greenpark.quality import cross_rules
-    from greenpark.quality.catalogue import catalogue_path, load_catalogue
+    from greenpark.submission.catalogue import catalogue_path, load_catalogue
     from greenpark.registry import load_parks
 
     inbox, manifest, _ = demo

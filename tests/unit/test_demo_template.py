@@ -8,7 +8,7 @@ import unicodedata
 
 import pandas as pd
 import pytest
-from greenpark import contract
+from greenpark.submission import contract
 from greenpark.demo import messy
 from greenpark.demo.template import data_excel_rows, write_submission
 from greenpark.settings import get_settings

@@ -8,10 +8,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from greenpark.contract import PARK_QUARTER
+from greenpark.submission.contract import PARK_QUARTER
 from greenpark.intake.archive import pull_all
 from greenpark.intake.warehouse import connect, pending_versions, record_outcome
-from greenpark.quality.findings import (
+from greenpark.submission.findings import (
     STATUS_ACCEPTED,
     STATUS_ACCEPTED_WITH_WARNINGS,
     STATUS_REJECTED,

@@ -9,12 +9,12 @@ import pytest
 from fixtures.bad_workbooks import ON_TIME
 from fixtures.validation import shared_validator
 from fixtures.workbooks import valid_submission, write_workbook
-from greenpark import contract
+from greenpark.submission import contract
 from greenpark.intake.workbook import parse_workbook
-from greenpark.quality.catalogue import catalogue_path, load_catalogue
+from greenpark.submission.catalogue import catalogue_path, load_catalogue
 from greenpark.quality.history import load_history
 from greenpark.quality.suites import build_suites, suite_json
-from greenpark.contract import due_date
+from greenpark.submission.contract import due_date
 from greenpark.settings import REPO_ROOT
 
 EXPECTATIONS = REPO_ROOT / "expectations"

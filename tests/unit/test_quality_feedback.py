@@ -17,7 +17,7 @@ from greenpark.quality.feedback import (
     format_findings_text,
     write_feedback_package,
 )
-from greenpark.quality.findings import status_of
+from greenpark.submission.findings import status_of
 from greenpark.settings import REPO_ROOT
 from openpyxl import load_workbook
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from greenpark.intake import normalize as nz
+from greenpark.submission import normalize as nz
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from fixtures.bad_workbooks import _messy_valid, messy_row
 from fixtures.workbooks import FIRST_DATA_ROW, HEADER_ROW, valid_submission, write_workbook
-from greenpark import contract
+from greenpark.submission import contract
 from greenpark.intake.workbook import parse_workbook
 
 DTYPES = {

@@ -13,11 +13,11 @@ from click.testing import CliRunner
 from fixtures.workbooks import make_uscc, valid_submission
 from python_calamine import CalamineWorkbook
 
-from greenpark import contract
+from greenpark.submission import contract
 from greenpark.cli import main
-from greenpark.contract import due_date
+from greenpark.submission.contract import due_date
 from greenpark.intake.workbook import parse_workbook
-from greenpark.quality.findings import status_of
+from greenpark.submission.findings import status_of
 from greenpark.quality.validation import Validator
 from greenpark.registry import load_parks
 from greenpark.settings import get_settings

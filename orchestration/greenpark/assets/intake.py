@@ -10,13 +10,13 @@ from collections import Counter
 import dagster as dg
 import pandas as pd
 
-from ..contract import SHEETS
-from ..intake import prefetch
+from ..submission.contract import SHEETS
+from ..pipeline import prefetch
 from ..intake.archive import pull_all
-from ..intake.processing import Outcome, process_version
+from ..pipeline.processing import Outcome, process_version
 from ..intake.warehouse import pending_versions, replace_generated_registry
 from ..partitions import add_quarters, has_city, quarter_key, split_key
-from ..quality.findings import ERROR, FATAL, WARNING
+from ..submission.findings import ERROR, FATAL, WARNING
 from ..quality.notify import notify_submitter
 from ..registry import load_cities, load_generated_parks
 from ..resources import ValidatorResource, WarehouseResource

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import contract, uscc
+from ..submission import contract
+from .. import uscc
 from ..intake.archive import CHINA_TZ
 from ..registry import REGISTRY_COLUMNS, generated_registry_csv
 from ..settings import Settings, get_settings
@@ -36,7 +37,7 @@ RESUBMIT_AFTER = dt.timedelta(days=3)  # the second round arrives a few days aft
 REVISION_FACTOR = 1.25
 REVISED_FLOWS = ("value_added", *TCE_PER_UNIT, "renewable_electricity", "waste_heat_recovered")
 LAND_CORRECTION = 0.8
-ERROR, WARNING = "error", "warning"  # as in quality.findings
+ERROR, WARNING = "error", "warning"  # as in submission.findings
 # Demo files that are not plain clean .xlsx: (ext, style, how many).
 DEMO_VARIANTS = (
     ("xls", "clean", 3),

@@ -20,8 +20,8 @@ from xml.sax.saxutils import escape
 
 import pandas as pd
 
-from .. import contract
-from ..contract import BOOL, INTEGER, NUMBER, YEAR, Column, Sheet
+from ..submission import contract
+from ..submission.contract import BOOL, INTEGER, NUMBER, YEAR, Column, Sheet
 from ..workbook_template import (
     SheetLayout,
     column_width,

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import contract, uscc
+from ..submission import contract
+from .. import uscc
 from ..registry import REGISTRY_COLUMNS
 from ..settings import REPO_ROOT
 from .industries import INDUSTRY_CLASSES, energy_factor

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import fsspec
 
-from ..contract import EXTENSIONS, FILENAME_RE
+from ..submission.contract import EXTENSIONS, FILENAME_RE
 from ..registry import City
 from .warehouse import STATUS_PENDING
 

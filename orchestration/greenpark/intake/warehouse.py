@@ -17,12 +17,32 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ..contract import PROVENANCE_COLUMNS, SHEETS, raw_table_ddl
-from ..management.decisions import PARK_DECISIONS_DDL
-from ..quality.findings import Finding
 from ..registry import REGISTRY_COLUMNS
+from ..submission.contract import PROVENANCE_COLUMNS, SHEETS, raw_table_ddl
+from ..submission.findings import Finding
 
 STATUS_PENDING = "待处理"
+
+# 动态管理 decisions, appended by management.decisions (which sits above intake and takes a connection
+# from here). Created with the other source tables so that dbt finds it before the first decision.
+PARK_DECISIONS_DDL = """
+CREATE TABLE IF NOT EXISTS park_decisions (
+    decision_id INTEGER PRIMARY KEY,
+    park_code VARCHAR NOT NULL,
+    decision_type VARCHAR NOT NULL,
+    decision_date DATE NOT NULL,
+    batch_year INTEGER,
+    document_no VARCHAR,
+    outcome VARCHAR,
+    reason_category VARCHAR,
+    reason_text VARCHAR,
+    inspectors VARCHAR,
+    findings_text VARCHAR,
+    corrects_decision_id INTEGER,
+    recorded_by VARCHAR NOT NULL,
+    recorded_at TIMESTAMP NOT NULL
+)
+"""
 
 INTAKE_DDL = (
     """

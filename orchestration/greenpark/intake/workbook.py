@@ -3,7 +3,7 @@
 python-calamine reads all three formats (formula cells give their cached values). For each contract
 sheet the header is the first row holding the contract's column names (titles, notes and merged
 cells above it are tolerated; header punctuation may be full- or half-width, with stray spaces).
-Cells are normalised by `intake.normalize`; a cell a person cannot read as the required type, or
+Cells are normalised by `submission.normalize`; a cell a person cannot read as the required type, or
 could read two ways, becomes an `error` finding naming the cell, and its value stays empty.
 Blank rows, repeated header rows, 合计 rows and signature/note lines under the table are skipped.
 """
@@ -11,19 +11,17 @@ Blank rows, repeated header rows, 合计 rows and signature/note lines under the
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .. import contract
 from ..excel_cells import column_letter
-from ..quality.catalogue import Catalogue, catalogue_path, load_catalogue
-from ..quality.findings import Finding
 from ..settings import get_settings
-from . import guards
-from . import normalize as nz
+from ..submission import contract, guards
+from ..submission import normalize as nz
+from ..submission.catalogue import Catalogue, catalogue_path, load_catalogue
+from ..submission.parsed import ParsedSubmission
 
 HEADER_SCAN_ROWS = 30  # titles and notes above the header are never longer than this
 # Rows under (or inside) the table that are not data: totals and the signature/notes block.
@@ -38,38 +36,6 @@ _DTYPES = {
     contract.TEXT: "object",
     contract.ENUM: "object",
 }
-
-
-@dataclass
-class ParsedSubmission:
-    filename: str
-    city_code: str | None = None
-    year: int | None = None
-    quarter: int | None = None
-    ext: str | None = None
-    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
-    sheet_names: dict[str, str] = field(default_factory=dict)
-    header_rows: dict[str, int] = field(default_factory=dict)
-    column_letters: dict[str, dict[str, str]] = field(default_factory=dict)
-    headers_seen: dict[str, dict[str, str]] = field(default_factory=dict)
-    findings: list[Finding] = field(default_factory=list)
-    # Text above each header (titles, notes): the validator checks it does not name another city.
-    preambles: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def period(self) -> str | None:
-        return f"{self.year}Q{self.quarter}" if self.year and self.quarter else None
-
-    def header_of(self, sheet_key: str, name: str) -> str:
-        """The column's header as the submitter wrote it (the contract's if not seen)."""
-        seen = self.headers_seen.get(sheet_key, {})
-        return seen.get(name) or contract.SHEETS_BY_KEY[sheet_key].column(name).header
-
-    def letter_of(self, sheet_key: str, name: str) -> str | None:
-        return self.column_letters.get(sheet_key, {}).get(name)
-
-    def sheet_name_of(self, sheet_key: str) -> str:
-        return self.sheet_names.get(sheet_key) or contract.SHEETS_BY_KEY[sheet_key].name
 
 
 def _catalogue() -> Catalogue:

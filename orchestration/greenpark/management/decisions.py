@@ -37,25 +37,7 @@ INSPECTION_OUTCOMES = ("未发现问题", "责令整改", "建议撤销认定")
 STATE_TYPES = ("designation", "revocation", "restoration")
 MAX_TEXT = 500
 
-PARK_DECISIONS_DDL = """
-CREATE TABLE IF NOT EXISTS park_decisions (
-    decision_id INTEGER PRIMARY KEY,
-    park_code VARCHAR NOT NULL,
-    decision_type VARCHAR NOT NULL,
-    decision_date DATE NOT NULL,
-    batch_year INTEGER,
-    document_no VARCHAR,
-    outcome VARCHAR,
-    reason_category VARCHAR,
-    reason_text VARCHAR,
-    inspectors VARCHAR,
-    findings_text VARCHAR,
-    corrects_decision_id INTEGER,
-    recorded_by VARCHAR NOT NULL,
-    recorded_at TIMESTAMP NOT NULL
-)
-"""
-
+# The table's DDL is intake.warehouse.PARK_DECISIONS_DDL, with the other tables dbt reads as source `intake`.
 COLUMNS = [
     "decision_id", "park_code", "decision_type", "decision_date", "batch_year", "document_no", "outcome",
     "reason_category", "reason_text", "inspectors", "findings_text", "corrects_decision_id",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from ..contract import due_date
+from ..submission.contract import due_date
 from ..quality.history import previous_quarter
 
 

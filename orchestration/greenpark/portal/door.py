@@ -35,9 +35,9 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from ..contract import EXTENSIONS, submission_filename
+from ..submission.contract import EXTENSIONS, submission_filename
 from ..intake.archive import CHINA_TZ, DroppedFile, archive_dropped, pull_file
-from ..intake.processing import prepare, version_info
+from ..pipeline.processing import prepare, version_info
 from ..intake.warehouse import (
     STATUS_PENDING,
     WarehouseBusyError,
@@ -45,7 +45,7 @@ from ..intake.warehouse import (
     exclusive_run,
 )
 from ..quality.feedback import findings_payload, write_feedback_package
-from ..quality.findings import Finding
+from ..submission.findings import Finding
 from ..quality.history import load_history
 from ..registry import City, city_names, load_cities
 from ..settings import Settings

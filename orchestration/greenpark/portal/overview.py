@@ -17,10 +17,10 @@ import duckdb
 import pandas as pd
 from fastapi import HTTPException
 
-from ..contract import due_date
+from ..submission.contract import due_date
 from ..intake.warehouse import WarehouseBusyError, connect, exclusive_run
-from ..quality.catalogue import catalogue_path, load_catalogue
-from ..quality.findings import STATUS_REJECTED, STATUS_UNREADABLE
+from ..submission.catalogue import catalogue_path, load_catalogue
+from ..submission.findings import STATUS_REJECTED, STATUS_UNREADABLE
 from ..settings import Settings
 from . import views
 

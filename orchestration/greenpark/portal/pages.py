@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from ..contract import submission_filename
+from ..submission.contract import submission_filename
 from ..registry import city_names, load_parks
 from . import accounts, views
 from .door import received_text

@@ -1,5 +1,5 @@
 """Read an upload's multipart body as a stream: the file part goes to disk chunk by chunk while
-it is hashed and counted, so a file above the guard limit (intake/guards.py) is refused as soon as
+it is hashed and counted, so a file above the guard limit (submission/guards.py) is refused as soon as
 the count passes it, never read whole, and never held in memory.
 """
 

@@ -19,14 +19,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..contract import DUE_DAY, due_date
+from ..submission.contract import DUE_DAY, due_date
 from ..intake.warehouse import (
     STATUS_PENDING,
     WarehouseBusyError,
     connect,
     exclusive_run,
 )
-from ..quality.findings import (
+from ..submission.findings import (
     STATUS_ACCEPTED,
     STATUS_ACCEPTED_WITH_WARNINGS,
     STATUS_REJECTED,

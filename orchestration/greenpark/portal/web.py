@@ -16,9 +16,9 @@ from fastapi.responses import Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
-from ..contract import FILENAME_RE
-from ..intake import guards
-from ..quality.findings import SEVERITY_ZH
+from ..submission.contract import FILENAME_RE
+from ..submission import guards
+from ..submission.findings import SEVERITY_ZH
 from ..registry import city_names
 from ..settings import Settings
 from . import accounts, views

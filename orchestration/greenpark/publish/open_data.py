@@ -34,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .. import contract
+from ..submission import contract
 from .disclosure import COMPLEMENTARY, PRIMARY, marker_column
 from .markup import is_missing, split_ids
 from .marts import Marts, join_new_columns

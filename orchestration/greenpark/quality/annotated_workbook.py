@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..excel_cells import column_letter, column_number
-from .findings import (
+from ..submission.findings import (
     ERROR,
     FATAL,
     SEVERITY_ORDER,
@@ -36,6 +36,7 @@ from .findings import (
     Finding,
     status_of,
 )
+from ..submission.guards import inspect_file
 
 SUMMARY_SHEET = "审核结果"
 COLUMNS_ZH = ("严重程度", "规则", "工作表", "行", "列", "表头", "填报值", "应为", "说明")
@@ -483,8 +484,6 @@ def _insert_summary_sheet(book_xml: str, rel_id: str, existing: set[str]) -> str
 # --- .xls, .ods and anything else: a marked value copy -------------------------------------------
 def _convert(target: Path, source: Path, findings: list[Finding]) -> None:
     import xlsxwriter
-
-    from ..intake.guards import inspect_file
 
     book = None
     if inspect_file(source, source.name) is None:  # refused: never inflate it again

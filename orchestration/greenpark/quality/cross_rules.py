@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import contract, uscc
-from ..intake import normalize as nz
-from ..intake.workbook import ParsedSubmission
-from .catalogue import Rule
-from .findings import Finding
+from .. import uscc
+from ..submission import contract
+from ..submission import normalize as nz
+from ..submission.catalogue import Rule
+from ..submission.findings import Finding
+from ..submission.parsed import ParsedSubmission
 from .history import previous_quarter
 
 

@@ -26,7 +26,7 @@ from .annotated_workbook import (
     sorted_findings,
     write_annotated_workbook,
 )
-from .findings import ERROR, FATAL, SEVERITY_ZH, WARNING, Finding, status_of
+from ..submission.findings import ERROR, FATAL, SEVERITY_ZH, WARNING, Finding, status_of
 
 __all__ = ["SUMMARY_SHEET", "counts_of", "findings_payload", "format_findings_text", "render_html",
            "write_annotated_copy", "write_feedback_documents", "write_feedback_package"]

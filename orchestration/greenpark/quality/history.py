@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import contract
+from ..submission import contract
 
 
 def previous_quarter(year: int, quarter: int) -> tuple[int, int]:

@@ -18,8 +18,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .. import contract
-from .catalogue import Catalogue, Rule, catalogue_path, load_catalogue
+from ..submission import contract
+from ..submission.catalogue import Catalogue, Rule, catalogue_path, load_catalogue
 
 ROWS, CELLS = "rows", "cells"
 PARAMETERS = ("registry_park_codes", "city_park_codes", "report_year")

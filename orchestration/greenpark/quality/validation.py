@@ -15,15 +15,15 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from .. import contract
 from ..editions import thresholds_for_year
-from ..intake import normalize as nz
-from ..intake.workbook import ParsedSubmission
 from ..registry import city_names, load_parks
 from ..settings import Settings
+from ..submission import contract
+from ..submission import normalize as nz
+from ..submission.catalogue import Rule, catalogue_path, load_catalogue
+from ..submission.findings import FATAL, Finding
+from ..submission.parsed import ParsedSubmission
 from . import cross_rules
-from .catalogue import Rule, catalogue_path, load_catalogue
-from .findings import FATAL, Finding
 from .gx_runner import GxRunner
 from .suites import CELLS, ROWS, build_suites, derived_column, slot, suite_name
 
@@ -56,7 +56,7 @@ class Validator:
         self, parsed: ParsedSubmission, *, expected_city: str | None = None, received_at: dt.datetime | None = None
     ) -> list[Finding]:
         """The rules that need the workbook alone (plus registry and calendar): a pure function of
-        the file, so another process may run it ahead (intake/prefetch.py). Not yet sorted."""
+        the file, so another process may run it ahead (pipeline/prefetch.py). Not yet sorted."""
         ctx = self._context(parsed, expected_city, received_at, history=None)
         findings = list(parsed.findings) + self._context_findings(parsed, ctx)
         if not any(f.severity == FATAL for f in findings):

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from .. import contract
+from . import contract
 from .findings import SEVERITY_ORDER, Finding
 
 ENGINES = ("parse", "context", "gx", "pandas")

@@ -9,14 +9,15 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ..intake.warehouse import record_outcome
+from ..intake.workbook import parse_workbook
 from ..quality.feedback import VERSION_FIELDS, write_annotated_copy, write_feedback_documents
-from ..quality.findings import Finding, is_accepted, status_of
 from ..quality.history import load_history
 from ..quality.validation import Validator
 from ..registry import city_names
 from ..settings import Settings
-from .warehouse import record_outcome
-from .workbook import ParsedSubmission, parse_workbook
+from ..submission.findings import Finding, is_accepted, status_of
+from ..submission.parsed import ParsedSubmission
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Prepared:
 
 
 def prepare(validator: Validator, version: pd.Series) -> Prepared:
-    """The part of a version's processing that depends on its bytes only (see intake/prefetch.py)."""
+    """The part of a version's processing that depends on its bytes only (see pipeline/prefetch.py)."""
     parsed = parse_workbook(Path(version["archive_path"]), filename=version["filename"])
     found = validator.check_file(parsed, expected_city=version["city_code"], received_at=_received(version))
     return Prepared(parsed, tuple(found))

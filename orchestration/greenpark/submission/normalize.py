@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from .. import contract
+from . import contract
 
 # Problem codes; the rule catalogue has one `cell.<code>` rule for each.
 NOT_NUMBER = "not_number"

@@ -1,4 +1,4 @@
-"""The prefetch helper (intake/prefetch.py): what it prepares in its own process is exactly what
+"""The prefetch helper (pipeline/prefetch.py): what it prepares in its own process is exactly what
 the run would have prepared itself, each version is prepared once, and a helper that dies costs
 nothing but time."""
 
@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from fixtures.workbooks import valid_submission, write_workbook
-from greenpark.intake import prefetch
+from greenpark.pipeline import prefetch
 from greenpark.intake.archive import pull_all
-from greenpark.intake.processing import prepare
+from greenpark.pipeline.processing import prepare
 from greenpark.intake.warehouse import connect, pending_versions
 from greenpark.quality.validation import Validator
 from greenpark.registry import City

@@ -29,7 +29,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from ..excel_cells import column_letter, column_number
-from ..quality.findings import FATAL, Finding
+from .findings import FATAL, Finding
 
 RULE_ID = "file.unreadable"  # every refusal here is "cannot be read as a submission"
 MIB = 1024 * 1024
