@@ -1,5 +1,5 @@
 {#-
-  GENERATED from orchestration/greenpark/contract.py by `python -m greenpark.dbt_macros`. Do not edit by hand:
+  GENERATED from the contract (greenpark.contract) by `python -m greenpark.dbt_macros`. Do not edit by hand:
   change the contract, rerun the command and commit both (a unit test fails when they differ).
 
   Raw contract column -> staged column with its unit suffix, SQL type and roll-up kind.

@@ -26,20 +26,11 @@ def macro_name(sheet: contract.Sheet) -> str:
     return f"{sheet.key}_measures"
 
 
-def _source(repo_root: Path) -> str:
-    """Where the contract lives, as a repository path (it moves with the module)."""
-    path = Path(contract.__file__).resolve()
-    try:
-        return path.relative_to(repo_root.resolve()).as_posix()
-    except ValueError:
-        return f"greenpark/{path.name}"
-
-
-def render_contract_columns(sheets: tuple[contract.Sheet, ...], source: str) -> str:
+def render_contract_columns(sheets: tuple[contract.Sheet, ...], source: str = contract.__name__) -> str:
     """The macro file's text: one list macro per sheet, its measures in contract order."""
     parts = [
         "{#-\n"
-        f"  GENERATED from {source} by `{COMMAND}`. Do not edit by hand:\n"
+        f"  GENERATED from the contract ({source}) by `{COMMAND}`. Do not edit by hand:\n"
         "  change the contract, rerun the command and commit both (a unit test fails when they differ).\n"
         "\n"
         "  Raw contract column -> staged column with its unit suffix, SQL type and roll-up kind.\n"
@@ -60,14 +51,14 @@ def render_contract_columns(sheets: tuple[contract.Sheet, ...], source: str) -> 
     return "".join(parts)
 
 
-def expected_macro_file(dbt_project_dir: Path) -> str:
-    return render_contract_columns(contract.SHEETS, _source(Path(dbt_project_dir).parent))
+def expected_macro_file() -> str:
+    return render_contract_columns(contract.SHEETS)
 
 
 def export_macro_file(dbt_project_dir: Path) -> Path:
     """Rewrite the macro file from the contract (deterministic; LF line ends)."""
     path = Path(dbt_project_dir) / MACRO_FILE
-    path.write_bytes(expected_macro_file(dbt_project_dir).encode("utf-8"))
+    path.write_bytes(expected_macro_file().encode("utf-8"))
     return path
 
 
@@ -83,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     path = Path(args.dbt_project_dir) / MACRO_FILE
     if args.check:
         current = path.read_bytes().decode("utf-8") if path.exists() else None
-        if current != expected_macro_file(args.dbt_project_dir):
+        if current != expected_macro_file():
             print(f"{path} 与契约不一致，请运行 {COMMAND}", file=sys.stderr)
             return 1
         print(f"{path} 与契约一致")
