@@ -1,8 +1,11 @@
 {#-
-  Raw contract column -> staged column with its unit suffix.
+  GENERATED from the contract (greenpark.submission.contract) by `python -m greenpark.dbt_macros`. Do not edit by hand:
+  change the contract, rerun the command and commit both (a unit test fails when they differ).
+
+  Raw contract column -> staged column with its unit suffix, SQL type and roll-up kind.
   One list per sheet, so staging, the superseded-version staging and the annual roll-ups
   share one spelling. `kind`: flow (当季, summed over quarters), stock (季末, latest quarter wins)
-  or attr (text/boolean/count carried as is).
+  or attr (the annual sheet, carried as is).
 -#}
 
 {% macro park_quarter_measures() %}
@@ -43,30 +46,30 @@
 
 {% macro park_annual_measures() %}
   {{ return([
-    {"raw": "area_ha", "name": "area_ha", "type": "double"},
-    {"raw": "green_area_ha", "name": "green_area_ha", "type": "double"},
-    {"raw": "pv_capacity_mw", "name": "pv_capacity_mw", "type": "double"},
-    {"raw": "new_building_area", "name": "new_building_area_wan_m2", "type": "double"},
-    {"raw": "green_building_area", "name": "green_building_area_wan_m2", "type": "double"},
-    {"raw": "buses", "name": "buses_count", "type": "bigint"},
-    {"raw": "nev_buses", "name": "nev_buses_count", "type": "bigint"},
-    {"raw": "key_enterprises", "name": "key_enterprises_count", "type": "bigint"},
-    {"raw": "energy_diagnosed", "name": "energy_diagnosed_count", "type": "bigint"},
-    {"raw": "clean_production_audited", "name": "clean_production_audited_count", "type": "bigint"},
-    {"raw": "has_wastewater_plant", "name": "has_wastewater_plant", "type": "boolean"},
-    {"raw": "zero_discharge_zone", "name": "zero_discharge_zone", "type": "boolean"},
-    {"raw": "energy_monitoring_platform", "name": "energy_monitoring_platform", "type": "boolean"},
-    {"raw": "environment_monitoring_platform", "name": "environment_monitoring_platform", "type": "boolean"},
-    {"raw": "air_monitoring", "name": "air_monitoring", "type": "boolean"},
-    {"raw": "soil_monitoring", "name": "soil_monitoring", "type": "boolean"},
-    {"raw": "groundwater_monitoring", "name": "groundwater_monitoring", "type": "boolean"},
-    {"raw": "plan_year", "name": "plan_year", "type": "integer"},
-    {"raw": "has_standard_system", "name": "has_standard_system", "type": "boolean"},
-    {"raw": "publishes_annual_report", "name": "publishes_annual_report", "type": "boolean"},
-    {"raw": "lan_publishing", "name": "lan_publishing", "type": "boolean"},
-    {"raw": "retrofit_status", "name": "retrofit_status", "type": "varchar"},
-    {"raw": "major_accidents", "name": "major_accidents_count", "type": "bigint"},
-    {"raw": "pollution_incidents", "name": "pollution_incidents_count", "type": "bigint"},
+    {"raw": "area_ha", "name": "area_ha", "type": "double", "kind": "attr"},
+    {"raw": "green_area_ha", "name": "green_area_ha", "type": "double", "kind": "attr"},
+    {"raw": "pv_capacity_mw", "name": "pv_capacity_mw", "type": "double", "kind": "attr"},
+    {"raw": "new_building_area", "name": "new_building_area_wan_m2", "type": "double", "kind": "attr"},
+    {"raw": "green_building_area", "name": "green_building_area_wan_m2", "type": "double", "kind": "attr"},
+    {"raw": "buses", "name": "buses_count", "type": "bigint", "kind": "attr"},
+    {"raw": "nev_buses", "name": "nev_buses_count", "type": "bigint", "kind": "attr"},
+    {"raw": "key_enterprises", "name": "key_enterprises_count", "type": "bigint", "kind": "attr"},
+    {"raw": "energy_diagnosed", "name": "energy_diagnosed_count", "type": "bigint", "kind": "attr"},
+    {"raw": "clean_production_audited", "name": "clean_production_audited_count", "type": "bigint", "kind": "attr"},
+    {"raw": "has_wastewater_plant", "name": "has_wastewater_plant", "type": "boolean", "kind": "attr"},
+    {"raw": "zero_discharge_zone", "name": "zero_discharge_zone", "type": "boolean", "kind": "attr"},
+    {"raw": "energy_monitoring_platform", "name": "energy_monitoring_platform", "type": "boolean", "kind": "attr"},
+    {"raw": "environment_monitoring_platform", "name": "environment_monitoring_platform", "type": "boolean", "kind": "attr"},
+    {"raw": "air_monitoring", "name": "air_monitoring", "type": "boolean", "kind": "attr"},
+    {"raw": "soil_monitoring", "name": "soil_monitoring", "type": "boolean", "kind": "attr"},
+    {"raw": "groundwater_monitoring", "name": "groundwater_monitoring", "type": "boolean", "kind": "attr"},
+    {"raw": "plan_year", "name": "plan_year", "type": "integer", "kind": "attr"},
+    {"raw": "has_standard_system", "name": "has_standard_system", "type": "boolean", "kind": "attr"},
+    {"raw": "publishes_annual_report", "name": "publishes_annual_report", "type": "boolean", "kind": "attr"},
+    {"raw": "lan_publishing", "name": "lan_publishing", "type": "boolean", "kind": "attr"},
+    {"raw": "retrofit_status", "name": "retrofit_status", "type": "varchar", "kind": "attr"},
+    {"raw": "major_accidents", "name": "major_accidents_count", "type": "bigint", "kind": "attr"},
+    {"raw": "pollution_incidents", "name": "pollution_incidents_count", "type": "bigint", "kind": "attr"},
   ]) }}
 {% endmacro %}
 
@@ -81,32 +84,4 @@
     {"raw": "pollutant_emissions", "name": "pollutant_emissions_t", "type": "double", "kind": "flow"},
     {"raw": "employees", "name": "employees_persons", "type": "bigint", "kind": "stock"},
   ]) }}
-{% endmacro %}
-
-{#- Flow columns of a park-year that the city and province roll-ups sum (conversions included). -#}
-{% macro park_year_flow_columns() %}
-  {% set names = [] %}
-  {% for m in park_quarter_measures() if m.kind == "flow" %}
-    {% do names.append(m.name) %}
-  {% endfor %}
-  {% do names.extend(["energy_tce", "co2_t"]) %}
-  {{ return(names) }}
-{% endmacro %}
-
-{#- Typed, renamed select list for one raw sheet (provenance columns first). -#}
-{% macro staged_columns(measures, alias, code_columns=["park_code"], text_columns=[]) %}
-    {{ alias }}.version_id,
-    {{ alias }}.city_code,
-    cast({{ alias }}.year as integer) as year,
-    cast({{ alias }}.quarter as integer) as quarter,
-    {{ alias }}.source_row,
-  {%- for c in code_columns %}
-    upper(trim({{ alias }}.{{ c }})) as {{ c }},
-  {%- endfor %}
-  {%- for c in text_columns %}
-    trim({{ alias }}.{{ c }}) as {{ c }},
-  {%- endfor %}
-  {%- for m in measures %}
-    cast({{ alias }}.{{ m.raw }} as {{ m.type }}) as {{ m.name }}{{ "," if not loop.last }}
-  {%- endfor %}
 {% endmacro %}

@@ -35,6 +35,7 @@ import yaml
 
 from . import charts
 from .decision_notices import decisions_of_year
+from .fields import CONDITIONS, page_labels
 from .markup import is_missing, render, split_ids, title
 from .marts import Marts, join_new_columns, parse_version_id
 from .open_data import export_open_data
@@ -44,27 +45,12 @@ NAV_FILE = ".nav.yml"
 SITE_TITLE = "浙江省绿色低碳工业园区信息公开"
 REPORT_SEARCH_BOOST = 3  # a park's name typed into search finds its latest report first
 
-INTENSITIES = (  # column, label, unit
-    ("energy_intensity_tce_per_wan_yuan", "单位工业增加值综合能耗", "tce/万元"),
-    ("co2_intensity_t_per_wan_yuan", "单位工业增加值二氧化碳排放量", "tCO2/万元"),
-    ("water_intensity_m3_per_wan_yuan", "单位工业增加值新鲜水耗", "m³/万元"),
-    ("solid_waste_intensity_t_per_wan_yuan", "单位工业增加值固体废物产生量", "t/万元"),
-)
-FLOWS = (  # column, label, unit
-    ("value_added_wan_yuan", "工业增加值", "万元"),
-    ("energy_tce", "综合能耗", "tce"),
-    ("co2_t", "二氧化碳排放量", "tCO2"),
-    ("fresh_water_wan_m3", "新鲜水用量", "万m³"),
-    ("solid_waste_t", "一般工业固体废物产生量", "t"),
-)
+INTENSITIES = page_labels(  # (column, label, unit), labels from fields.FIELDS
+    "energy_intensity_tce_per_wan_yuan", "co2_intensity_t_per_wan_yuan", "water_intensity_m3_per_wan_yuan",
+    "solid_waste_intensity_t_per_wan_yuan")
+FLOWS = page_labels("value_added_wan_yuan", "energy_tce", "co2_t", "fresh_water_wan_m3", "solid_waste_t")
 # The indicators that are the intensities above, as evaluated (the all-parks table's key figures).
 KEY_INDICATORS = ("EG01", "EG02", "RG01", "RG08")
-CONDITIONS = (
-    ("b1_level_ok", "B1", "园区为省级或国家级"),
-    ("b2_no_incidents", "B2", "近三年无重大安全事故和突发环境污染事件"),
-    ("b3_four_quarters", "B3", "四个季度数据均已接收"),
-    ("b4_clean_production", "B4", "重点企业清洁生产审核实施率 100 %"),
-)
 DIRECTION_ZH = {"lower": "越低越好", "higher": "越高越好"}
 BULLETIN_FLAGS = ("复查到期", "预警", "建议撤销认定", "建议现场核查")
 BULLETIN_SECTIONS = ("新认定", *BULLETIN_FLAGS, "已撤销认定")
