@@ -553,6 +553,9 @@ def designations() -> None:
     每条记录写入数据仓库 park_decisions 表,记下记录人和记录时间;下一次 greenpark run
     把它们带入数据集市和园区信息公告(公开:类型、日期、文号、结论、原因;不公开核查人员姓名、
     核查发现和记录人)。
+
+    与省级工作台相同:流水线运行(greenpark run / backfill,或常驻的 greenpark watch)占用数据仓库时
+    最多等待 10 秒,仍被占用则不记录,退出码 3。退出码:0 已记录;1 被拒绝(说明原因);2 用法错误。
     """
 
 
@@ -573,24 +576,16 @@ def _decision_options(func):
 def _record_decision(as_json: bool, date_text: str, recorded_by: str | None, **fields) -> None:
     import getpass
 
-    from .intake.warehouse import WarehouseBusyError, connect
-    from .management.decisions import Decision, DecisionError, parse_date, record
-    from .registry import load_parks
+    from .management.decisions import Decision, DecisionBusy, DecisionError, parse_date, record_for
 
-    settings = get_settings()
     try:
         decision = Decision(decision_date=parse_date(date_text),
                             recorded_by=recorded_by or os.environ.get("GREENPARK_USER") or getpass.getuser(), **fields)
-        parks = set(load_parks(settings).park_code)
-        # One DuckDB writer at a time: connect waits (bounded, with backoff) while a run holds the
-        # file. Not exclusive_run: `greenpark watch` holds that for its whole session.
-        with connect(settings.warehouse_path) as con:
-            row = record(con, decision, parks=parks, seed_csv=settings.dbt_project_dir / "seeds" / "park_designations.csv",
-                         today=settings.today)
+        row = record_for(get_settings(), decision)  # the console's policy: the run lock, a bounded wait
     except DecisionError as exc:
         click.echo(f"未记录:{exc}", err=True)
         sys.exit(EXIT_REFUSED)
-    except WarehouseBusyError as exc:
+    except DecisionBusy as exc:
         click.echo(f"未记录:{exc}", err=True)
         sys.exit(EXIT_FAILURE)
     if as_json:

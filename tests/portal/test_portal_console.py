@@ -272,6 +272,51 @@ def test_decisions_of_every_type_are_recorded_by_the_user_listed_and_audited(con
     assert outcomes.count("ok") == len(entries) and outcomes.count("refused") == 1
 
 
+def test_a_decision_waits_for_a_pipeline_run_like_the_cli_and_gives_up_with_the_form_kept(console, monkeypatch):
+    """The console records through the CLI's function (management.decisions.record_for): it waits
+    for a run's lock, then records; past the wait it answers 503 with the CLI's message, keeps what
+    was typed, audits "busy" and writes nothing."""
+    import threading
+    import time
+
+    from greenpark.intake.warehouse import connect, exclusive_run
+    from greenpark.management.decisions import busy_message
+    from greenpark.settings import get_settings
+
+    client, app, _ = console
+    prov = session(client, "prov")
+    path = get_settings().warehouse_path
+    with connect(path, read_only=True) as con:
+        before = con.execute("SELECT count(*) FROM park_decisions").fetchone()[0]
+    entry = {"decision_type": "review", "park_code": "3306-03", "decision_date": "2025-07-02", "outcome": "通过",
+             "reason_text": "复查说明〔待重交〕"}
+    monkeypatch.setattr("greenpark.management.decisions.DECISION_WAIT_S", 0.5)
+    with exclusive_run(path, wait_seconds=1):
+        busy = _record(client, prov, **entry)
+    assert busy.status_code == 503, busy.text[-800:]
+    assert f"未记录:{busy_message(0.5)}" in busy.text
+    assert "复查说明〔待重交〕" in busy.text  # the form comes back as typed
+    assert _audit(app, "decision")[0]["outcome"] == "busy"
+
+    monkeypatch.setattr("greenpark.management.decisions.DECISION_WAIT_S", 10)
+    held = threading.Event()
+
+    def run_for_a_moment():
+        with exclusive_run(path, wait_seconds=1):
+            held.set()
+            time.sleep(0.8)
+
+    runner = threading.Thread(target=run_for_a_moment)
+    runner.start()
+    held.wait(5)
+    recorded = _record(client, prov, **entry)
+    runner.join()
+    assert recorded.status_code == 303, recorded.text[-800:]
+    with connect(path, read_only=True) as con:
+        rows = con.execute("SELECT park_code, reason_text FROM park_decisions ORDER BY decision_id").fetchall()
+    assert len(rows) == before + 1 and rows[-1] == ("3306-03", "复查说明〔待重交〕")
+
+
 def test_every_console_screen_passes_axe_at_1366_and_390_px(tmp_path_factory):
     from axe_playwright_python.sync_playwright import Axe
     from greenpark.portal.store import Store

@@ -14,15 +14,14 @@ import re
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-from ..intake.warehouse import WarehouseBusyError, connect, exclusive_run
 from ..management import decisions as mgmt
 from ..management.reminders import city_reminder, last_due_quarter, write_json
 from ..quality.notify import notify_reminder
 from ..registry import city_names, load_cities, load_parks
 from . import accounts, overview, views
 from .accounts import User
-from .door import wait_seconds
 from .web import portal_of, remote, render, require_csrf, session_user
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -96,7 +95,7 @@ def console_cell(request: Request, city: str, year: int, quarter: int):
     cell = views.grid(mine, [year], portal.today())[0][quarter - 1]
     versions = mine[(mine.year == year) & (mine.quarter == quarter)].sort_values("version_no")
     records = versions.to_dict(orient="records")
-    findings = overview.read_warehouse(portal.settings, portal.door._warehouse_lock,
+    findings = overview.read_warehouse(portal.settings, portal.door.warehouse_lock,
                                        lambda con: overview.cell_findings(con, [r["version_id"] for r in records]))
     return render(request, "console_cell.html", city=None, city_code=city, city_label=names[city], year=year,
                   quarter=quarter, cell=overview.ConsoleCell(city, names[city], cell), versions=records,
@@ -110,7 +109,7 @@ def console_trends(request: Request):
     province_user(request)
     snap = portal.snapshot()
     cities = city_names(portal.settings)
-    data = overview.read_warehouse(portal.settings, portal.door._warehouse_lock,
+    data = overview.read_warehouse(portal.settings, portal.door.warehouse_lock,
                                    lambda con: overview.trends(con, snap.versions, cities, portal.settings))
     return render(request, "console_trends.html", t=data, stale=snap.stale)
 
@@ -146,7 +145,7 @@ async def console_remind(request: Request):
                       **_reminder_form(portal))
     parks = load_parks(portal.settings)
     parks = [(r.park_code, r.park_name) for r in parks[parks.city_code == city].sort_values("park_code").itertuples()]
-    notice = overview.read_warehouse(portal.settings, portal.door._warehouse_lock,
+    notice = overview.read_warehouse(portal.settings, portal.door.warehouse_lock,
                                      lambda con: city_reminder(con, city, names[city], parks, year, today))
     notice["issued_by"] = user.name
     sent_to = None
@@ -191,13 +190,18 @@ def _decisions_page(request: Request, status: int = 200, **ctx):
             return []
         return mgmt.as_records(mgmt.listing(con, park_code=park, include_corrected=True))
 
-    rows = overview.read_warehouse(portal.settings, portal.door._warehouse_lock, read)
+    try:
+        rows, unreadable = overview.read_warehouse(portal.settings, portal.door.warehouse_lock, read), None
+    except HTTPException as exc:  # a run holds the warehouse: the forms, and what was typed, still show
+        if exc.status_code != 503:
+            raise
+        rows, unreadable = [], exc.detail
     names = dict(zip(parks.park_code, parks.park_name))
     return render(request, "console_decisions.html", status=status, rows=rows[::-1], park=park, park_names=names,
                   parks=list(parks[["park_code", "park_name", "city_name"]].itertuples(index=False)),
                   types=mgmt.DECISION_TYPES, reasons=mgmt.REVOCATION_REASONS, review_outcomes=mgmt.REVIEW_OUTCOMES,
                   inspection_outcomes=mgmt.INSPECTION_OUTCOMES, today=portal.today(),
-                  recorded=request.query_params.get("recorded"), **ctx)
+                  recorded=request.query_params.get("recorded"), unreadable=unreadable, **ctx)
 
 
 @router.get("/decisions")
@@ -232,18 +236,14 @@ async def console_record(request: Request):
             inspectors=[n for n in re.split(r"[、,,;;\s]+", fields["inspectors"]) if n],
             findings_text=fields["findings_text"] or None,
             corrects_decision_id=_int(fields["corrects_decision_id"], "更正的记录编号"))
-        path, wait = portal.settings.warehouse_path, wait_seconds()
-        with portal.door._warehouse_lock, exclusive_run(path, wait_seconds=wait), \
-                connect(path, wait_seconds=wait) as con:
-            row = mgmt.record(con, decision, parks=set(load_parks(portal.settings).park_code),
-                              seed_csv=portal.settings.dbt_project_dir / "seeds" / "park_designations.csv",
-                              today=portal.today())
+        row = await run_in_threadpool(mgmt.record_for, portal.settings, decision, today=portal.today(),
+                                      guard=portal.door.warehouse_lock)
     except mgmt.DecisionError as exc:
         accounts.audit(portal.store, user.name, "decision", target, "refused", remote(request))
         return _decisions_page(request, status=422, error=str(exc), form=fields)
-    except WarehouseBusyError:
+    except mgmt.DecisionBusy as exc:
         accounts.audit(portal.store, user.name, "decision", target, "busy", remote(request))
-        return _decisions_page(request, status=503, error="流水线正在运行,决定未记录,请稍后重新提交", form=fields)
+        return _decisions_page(request, status=503, error=str(exc), form=fields)
     accounts.audit(portal.store, user.name, "decision", f"#{row['decision_id']} {row['park_code']} {kind}", "ok",
                    remote(request))
     return RedirectResponse(f"/console/decisions?recorded={row['decision_id']}", status_code=303)

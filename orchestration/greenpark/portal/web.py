@@ -55,7 +55,7 @@ class Portal:
                                       demo=settings.demo_data)
 
     def snapshot(self) -> views.Snapshot:
-        return self.versions.snapshot(self.door._warehouse_lock)
+        return self.versions.snapshot(self.door.warehouse_lock)
 
     def today(self) -> dt.date:
         """Read per request: the portal runs for months, settings.today is fixed per Settings."""
