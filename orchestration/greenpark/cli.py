@@ -672,18 +672,15 @@ def designations_demo() -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出(含内部字段:核查人员、核查发现、记录人)。")
 def designations_list(park_code: str | None, include_corrected: bool, as_json: bool) -> None:
     """列出已记录的动态管理决定(初始名单 park_designations 不在其中)。"""
-    from .intake.warehouse import connect
+    from .intake.warehouse import connect, table_names
     from .management.decisions import as_records, listing
 
     settings = get_settings()
     if not settings.warehouse_path.exists():
         raise click.ClickException("还没有数据仓库:请先运行 greenpark run 或记录一条决定。")
     with connect(settings.warehouse_path, read_only=True) as con:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        if "park_decisions" not in tables:
-            rows = None
-        else:
-            rows = listing(con, park_code=park_code, include_corrected=include_corrected)
+        rows = (listing(con, park_code=park_code, include_corrected=include_corrected)
+                if "park_decisions" in table_names(con) else None)
     if as_json:
         _echo_json([] if rows is None else as_records(rows))
     elif rows is None or rows.empty:

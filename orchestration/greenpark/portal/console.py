@@ -16,10 +16,11 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from ..intake.warehouse import table_names
 from ..management import decisions as mgmt
 from ..management.reminders import city_reminder, last_due_quarter, write_json
 from ..quality.notify import notify_reminder
-from ..registry import city_names, load_cities, load_parks
+from ..registry import load_parks
 from . import accounts, overview, views
 from .accounts import User
 from .web import portal_of, remote, render, require_csrf, session_user
@@ -53,7 +54,7 @@ def _grid(portal, year: int | None):
     today = portal.today()
     if year is not None and not 2000 <= year <= today.year:
         raise HTTPException(422, f"年份应在 2000 至 {today.year} 之间")
-    cities = city_names(portal.settings)
+    cities = portal.city_names()
     years = [year] if year is not None else [today.year, today.year - 1]
     return snap, [(y, overview.city_grid(snap, cities, portal.door.statuses, y, today)) for y in years]
 
@@ -87,7 +88,7 @@ def console_grid_xlsx(request: Request, year: int | None = None):
 def console_cell(request: Request, city: str, year: int, quarter: int):
     portal = portal_of(request)
     province_user(request)
-    names = city_names(portal.settings)
+    names = portal.city_names()
     if city not in names or quarter not in (1, 2, 3, 4) or not 2000 <= year <= portal.today().year:
         raise HTTPException(404, "没有这个城市或季度")
     snap = portal.snapshot()
@@ -108,7 +109,7 @@ def console_trends(request: Request):
     portal = portal_of(request)
     province_user(request)
     snap = portal.snapshot()
-    cities = city_names(portal.settings)
+    cities = portal.city_names()
     data = overview.read_warehouse(portal.settings, portal.door.warehouse_lock,
                                    lambda con: overview.trends(con, snap.versions, cities, portal.settings))
     return render(request, "console_trends.html", t=data, stale=snap.stale)
@@ -120,7 +121,7 @@ def _reminder_form(portal, **ctx):
     today = portal.today()
     years = overview.grid_years(snap.versions, today)
     ctx.setdefault("year", last_due_quarter(today)[0])
-    return {"cities": sorted(city_names(portal.settings).items()), "years": years, **ctx}
+    return {"cities": sorted(portal.city_names().items()), "years": years, **ctx}
 
 
 @router.get("/reminders")
@@ -133,7 +134,7 @@ def console_reminders(request: Request):
 @router.post("/reminders")
 async def console_remind(request: Request):
     portal, user, form = await _province_post(request)
-    names = city_names(portal.settings)
+    names = portal.city_names()
     city = str(form.get("city", ""))
     try:
         year = int(str(form.get("year", "")))
@@ -155,7 +156,7 @@ async def console_remind(request: Request):
         write_json(folder / f"{stem}.json", notice)
         html = portal.templates.get_template("reminder_notice.html").render(n=notice, demo=portal.settings.demo_data)
         (folder / f"{stem}.html").write_text(html, encoding="utf-8")
-        sent_to = notify_reminder(next((c for c in load_cities(portal.settings) if c.code == city), None), notice)
+        sent_to = notify_reminder(portal.city(city), notice)
         outcome = "sent" if sent_to else "outbox"
     else:
         stem, outcome = None, "nothing_missing"
@@ -168,7 +169,7 @@ async def console_remind(request: Request):
 def console_reminder_file(request: Request, city: str, name: str):
     portal = portal_of(request)
     user = province_user(request)
-    if city not in city_names(portal.settings) or not REMINDER_FILE.match(name):
+    if city not in portal.city_names() or not REMINDER_FILE.match(name):
         raise HTTPException(404, "没有这份催报")
     path = portal.settings.outbox_dir / city / name
     if not path.is_file():
@@ -186,7 +187,7 @@ def _decisions_page(request: Request, status: int = 200, **ctx):
     parks = load_parks(portal.settings).sort_values(["city_code", "park_code"])
 
     def read(con):
-        if con is None or "park_decisions" not in overview._tables(con):
+        if con is None or "park_decisions" not in table_names(con):
             return []
         return mgmt.as_records(mgmt.listing(con, park_code=park, include_corrected=True))
 

@@ -184,9 +184,6 @@ class Door:
                         part.unlink()
 
     # --- where bytes go ------------------------------------------------------------------------
-    def city(self, code: str) -> City | None:
-        return next((c for c in load_cities(self.settings) if c.code == code), None)
-
     @staticmethod
     def _local_drop(city: City) -> Path | None:
         url = city.drop_url
