@@ -276,9 +276,7 @@ def test_a_decision_waits_for_a_pipeline_run_like_the_cli_and_gives_up_with_the_
     """The console records through the CLI's function (management.decisions.record_for): it waits
     for a run's lock, then records; past the wait it answers 503 with the CLI's message, keeps what
     was typed, audits "busy" and writes nothing."""
-    import threading
-    import time
-
+    from fixtures.runs import run_holding_the_warehouse
     from greenpark.intake.warehouse import connect, exclusive_run
     from greenpark.management.decisions import busy_message
     from greenpark.settings import get_settings
@@ -299,18 +297,8 @@ def test_a_decision_waits_for_a_pipeline_run_like_the_cli_and_gives_up_with_the_
     assert _audit(app, "decision")[0]["outcome"] == "busy"
 
     monkeypatch.setattr("greenpark.management.decisions.DECISION_WAIT_S", 10)
-    held = threading.Event()
-
-    def run_for_a_moment():
-        with exclusive_run(path, wait_seconds=1):
-            held.set()
-            time.sleep(0.8)
-
-    runner = threading.Thread(target=run_for_a_moment)
-    runner.start()
-    held.wait(5)
-    recorded = _record(client, prov, **entry)
-    runner.join()
+    with run_holding_the_warehouse(path, 0.8):
+        recorded = _record(client, prov, **entry)
     assert recorded.status_code == 303, recorded.text[-800:]
     with connect(path, read_only=True) as con:
         rows = con.execute("SELECT park_code, reason_text FROM park_decisions ORDER BY decision_id").fetchall()

@@ -185,8 +185,7 @@ def test_a_decision_waits_for_a_pipeline_run_like_the_console_and_gives_up_with_
     """A pipeline run (`greenpark run`, or `greenpark watch` between rounds) holds the run lock and may
     open the warehouse at any moment: the command waits for the lock, then records; past the wait
     it writes nothing and says why, in the words the console uses (tests/portal/test_portal_console.py)."""
-    import threading
-
+    from fixtures.runs import run_holding_the_warehouse
     from greenpark.intake.warehouse import exclusive_run
     from greenpark.management.decisions import busy_message
 
@@ -199,18 +198,8 @@ def test_a_decision_waits_for_a_pipeline_run_like_the_console_and_gives_up_with_
     assert _rows(workdir) == []
 
     monkeypatch.setattr("greenpark.management.decisions.DECISION_WAIT_S", 10)
-    held, release = threading.Event(), threading.Event()
-
-    def run_for_a_moment():
-        with exclusive_run(path, wait_seconds=1):
-            held.set()
-            release.wait(0.8)
-
-    runner = threading.Thread(target=run_for_a_moment)
-    runner.start()
-    held.wait(5)
-    waited = cli("review", "3301-01", "--date", "2025-02-01", "--outcome", "通过")
-    runner.join()
+    with run_holding_the_warehouse(path, 0.8):
+        waited = cli("review", "3301-01", "--date", "2025-02-01", "--outcome", "通过")
     assert waited.exit_code == 0, waited.output
     assert [r[2] for r in _rows(workdir)] == ["review"]
 

@@ -3,7 +3,7 @@ one grid (with a drill-down to a city-quarter's versions and findings, and an XL
 trends, 催报 reminders, and the 动态管理 decisions recorded with the same functions as the
 `greenpark designations` commands.
 
-Every route starts from `province_user`: a city user gets 403 on every one of them (app.ROUTE_ACCESS
+Every route starts from `province`: a city user gets 403 on every one of them (app.ROUTE_ACCESS
 marks them "province"). Every form carries the session's CSRF token; every decision, reminder and
 export is written to the audit trail.
 """
@@ -23,7 +23,7 @@ from ..quality.notify import notify_reminder
 from ..registry import load_parks
 from . import accounts, overview, views
 from .accounts import User
-from .web import portal_of, remote, render, require_csrf, session_user
+from .web import Portal, portal_of, remote, render, require_csrf, session_user
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 FORM_LIMITS = {"max_files": 0, "max_fields": 20, "max_part_size": 4096}
@@ -32,20 +32,25 @@ DECISION_FIELDS = ("park_code", "decision_date", "batch_year", "document_no", "o
                    "reason_text", "inspectors", "findings_text", "corrects_decision_id")
 
 
-def province_user(request: Request) -> User:
+def province(request: Request) -> tuple[Portal, User]:
+    """(portal, user) of a console request: province users only."""
     user = session_user(request)
     if not user.is_province:
         raise HTTPException(403, "省级工作台仅限省级用户使用")
-    return user
+    return portal_of(request), user
 
 
 async def _province_post(request: Request):
     """(portal, user, form) of a console form post: province users only, limits before reading, CSRF checked."""
-    portal = portal_of(request)
-    user = province_user(request)
+    portal, user = province(request)
     form = await request.form(**FORM_LIMITS)
     require_csrf(request, form.get("csrf"))
     return portal, user, form
+
+
+def _read(portal: Portal, read):
+    """`read(con)` on the warehouse, or 503 while a pipeline run holds it (overview.read_warehouse)."""
+    return overview.read_warehouse(portal.settings, portal.door.warehouse_lock, read)
 
 
 def _grid(portal, year: int | None):
@@ -62,8 +67,7 @@ def _grid(portal, year: int | None):
 # --- 1. the city × quarter grid ------------------------------------------------------------------
 @router.get("")
 def console_grid(request: Request, year: int | None = None):
-    portal = portal_of(request)
-    province_user(request)
+    portal, _ = province(request)
     snap, grids = _grid(portal, year)
     return render(request, "console_grid.html", grids=grids, year=year, today=portal.today(),
                   years=overview.grid_years(snap.versions, portal.today()), counts=overview.kind_counts(grids),
@@ -72,8 +76,7 @@ def console_grid(request: Request, year: int | None = None):
 
 @router.get("/grid.xlsx")
 def console_grid_xlsx(request: Request, year: int | None = None):
-    portal = portal_of(request)
-    user = province_user(request)
+    portal, user = province(request)
     _, grids = _grid(portal, year)
     body = overview.grid_xlsx(grids, portal.settings.demo_data)
     name = f"各市季度报送情况_{'_'.join(str(y) for y, _ in grids)}.xlsx"
@@ -86,8 +89,7 @@ def console_grid_xlsx(request: Request, year: int | None = None):
 
 @router.get("/cells/{city}/{year}/{quarter}")
 def console_cell(request: Request, city: str, year: int, quarter: int):
-    portal = portal_of(request)
-    province_user(request)
+    portal, _ = province(request)
     names = portal.city_names()
     if city not in names or quarter not in (1, 2, 3, 4) or not 2000 <= year <= portal.today().year:
         raise HTTPException(404, "没有这个城市或季度")
@@ -96,8 +98,7 @@ def console_cell(request: Request, city: str, year: int, quarter: int):
     cell = views.grid(mine, [year], portal.today())[0][quarter - 1]
     versions = mine[(mine.year == year) & (mine.quarter == quarter)].sort_values("version_no")
     records = versions.to_dict(orient="records")
-    findings = overview.read_warehouse(portal.settings, portal.door.warehouse_lock,
-                                       lambda con: overview.cell_findings(con, [r["version_id"] for r in records]))
+    findings = _read(portal, lambda con: overview.cell_findings(con, [r["version_id"] for r in records]))
     return render(request, "console_cell.html", city=None, city_code=city, city_label=names[city], year=year,
                   quarter=quarter, cell=overview.ConsoleCell(city, names[city], cell), versions=records,
                   findings=findings, limit=overview.FINDINGS_PER_VERSION)
@@ -106,12 +107,10 @@ def console_cell(request: Request, city: str, year: int, quarter: int):
 # --- 2. quality trends ---------------------------------------------------------------------------
 @router.get("/trends")
 def console_trends(request: Request):
-    portal = portal_of(request)
-    province_user(request)
+    portal, _ = province(request)
     snap = portal.snapshot()
     cities = portal.city_names()
-    data = overview.read_warehouse(portal.settings, portal.door.warehouse_lock,
-                                   lambda con: overview.trends(con, snap.versions, cities, portal.settings))
+    data = _read(portal, lambda con: overview.trends(con, snap.versions, cities, portal.settings))
     return render(request, "console_trends.html", t=data, stale=snap.stale)
 
 
@@ -126,8 +125,7 @@ def _reminder_form(portal, **ctx):
 
 @router.get("/reminders")
 def console_reminders(request: Request):
-    portal = portal_of(request)
-    province_user(request)
+    portal, _ = province(request)
     return render(request, "console_reminders.html", **_reminder_form(portal))
 
 
@@ -146,8 +144,7 @@ async def console_remind(request: Request):
                       **_reminder_form(portal))
     parks = load_parks(portal.settings)
     parks = [(r.park_code, r.park_name) for r in parks[parks.city_code == city].sort_values("park_code").itertuples()]
-    notice = overview.read_warehouse(portal.settings, portal.door.warehouse_lock,
-                                     lambda con: city_reminder(con, city, names[city], parks, year, today))
+    notice = _read(portal, lambda con: city_reminder(con, city, names[city], parks, year, today))
     notice["issued_by"] = user.name
     sent_to = None
     if notice["missing"]:
@@ -167,8 +164,7 @@ async def console_remind(request: Request):
 
 @router.get("/reminders/{city}/{name}")
 def console_reminder_file(request: Request, city: str, name: str):
-    portal = portal_of(request)
-    user = province_user(request)
+    portal, user = province(request)
     if city not in portal.city_names() or not REMINDER_FILE.match(name):
         raise HTTPException(404, "没有这份催报")
     path = portal.settings.outbox_dir / city / name
@@ -192,7 +188,7 @@ def _decisions_page(request: Request, status: int = 200, **ctx):
         return mgmt.as_records(mgmt.listing(con, park_code=park, include_corrected=True))
 
     try:
-        rows, unreadable = overview.read_warehouse(portal.settings, portal.door.warehouse_lock, read), None
+        rows, unreadable = _read(portal, read), None
     except HTTPException as exc:  # a run holds the warehouse: the forms, and what was typed, still show
         if exc.status_code != 503:
             raise
@@ -207,7 +203,7 @@ def _decisions_page(request: Request, status: int = 200, **ctx):
 
 @router.get("/decisions")
 def console_decisions(request: Request):
-    province_user(request)
+    province(request)
     return _decisions_page(request)
 
 

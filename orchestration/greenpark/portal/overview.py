@@ -123,8 +123,8 @@ def cell_findings(con, version_ids: list[str]) -> dict[str, list[dict]]:
         return {}
     placeholders = ", ".join("?" for _ in version_ids)
     frame = con.execute(
-        f"SELECT version_id, rule_id, severity, sheet, excel_row, column_header, value_seen, message_zh, "
-        f"row_number() OVER (PARTITION BY version_id ORDER BY sheet, excel_row, rule_id) AS n "
+        f"SELECT version_id, rule_id, severity, sheet, excel_row, column_header, excel_column, value_seen, expected, "
+        f"message_zh, row_number() OVER (PARTITION BY version_id ORDER BY sheet, excel_row, rule_id) AS n "
         f"FROM validation_findings WHERE version_id IN ({placeholders}) QUALIFY n <= {FINDINGS_PER_VERSION}",
         version_ids).df()
     out: dict[str, list[dict]] = {}
