@@ -70,7 +70,7 @@ def console_grid(request: Request, year: int | None = None):
     portal, _ = province(request)
     snap, grids = _grid(portal, year)
     return render(request, "console_grid.html", grids=grids, year=year, today=portal.today(),
-                  years=overview.grid_years(snap.versions, portal.today()), counts=overview.kind_counts(grids),
+                  years=views.grid_years(snap.versions, portal.today(), most=None), counts=overview.kind_counts(grids),
                   legend=overview.LEGEND, stale=snap.stale)
 
 
@@ -118,7 +118,7 @@ def console_trends(request: Request):
 def _reminder_form(portal, **ctx):
     snap = portal.snapshot()
     today = portal.today()
-    years = overview.grid_years(snap.versions, today)
+    years = views.grid_years(snap.versions, today, most=None)
     ctx.setdefault("year", last_due_quarter(today)[0])
     return {"cities": sorted(portal.city_names().items()), "years": years, **ctx}
 

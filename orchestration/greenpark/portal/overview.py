@@ -62,11 +62,6 @@ class ConsoleCell:
         return self.cell.kind
 
 
-def grid_years(versions: pd.DataFrame, today) -> list[int]:
-    years = {int(y) for y in versions.year.dropna()} | {today.year}
-    return sorted(y for y in years if y <= today.year)
-
-
 def city_grid(snapshot: views.Snapshot, cities: dict[str, str], statuses: Callable[[str], dict], year: int,
               today) -> list[list[ConsoleCell]]:
     rows = []

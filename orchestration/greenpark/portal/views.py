@@ -171,9 +171,10 @@ def grid(versions: pd.DataFrame, years: list[int], today: dt.date, due_day: int 
     return out
 
 
-def grid_years(versions: pd.DataFrame, today: dt.date) -> list[int]:
-    years = {int(y) for y in versions.year.dropna()} | {today.year}
-    return sorted(y for y in years if y <= today.year)[-6:]
+def grid_years(versions: pd.DataFrame, today: dt.date, most: int | None = 6) -> list[int]:
+    """This year and every earlier year with a version, the last `most` of them (None: all)."""
+    years = sorted(y for y in {int(y) for y in versions.year.dropna()} | {today.year} if y <= today.year)
+    return years[-most:] if most else years
 
 
 # --- deadlines and reminders -------------------------------------------------------------------
