@@ -246,7 +246,7 @@ def watch(interval: float, publish_after: float, once: bool) -> None:
     from .dagster_home import ensure_dagster_home
     from .definitions import build_definitions
     from .intake.drop_scan import scan_drops
-    from .intake.warehouse import connect
+    from .intake.warehouse import STATUS_PENDING, WarehouseBusyError, connect, exclusive_run
     from .registry import load_cities
     from .resources import ValidatorResource
     from .runner import run_pipeline
@@ -265,39 +265,43 @@ def watch(interval: float, publish_after: float, once: bool) -> None:
             reported = {v for (v,) in con.execute("SELECT version_id FROM submission_versions").fetchall()}
     last_change = dirty = None
     ready = False
-    from .intake.warehouse import exclusive_run
-
-    with exclusive_run(settings.warehouse_path), dg.DagsterInstance.get() as instance, \
-            run_log.open("a", encoding="utf-8") as log:
+    # The run lock is held for one round at a time, not the whole session: between rounds a CLI
+    # run, the portal and a 动态管理 decision can use the warehouse.
+    with dg.DagsterInstance.get() as instance, run_log.open("a", encoding="utf-8") as log:
         try:
             while True:
-                changed, seen = scan_drops(load_cities(settings), seen)
-                if changed:
-                    started = time.perf_counter()
-                    with contextlib.redirect_stdout(log):
-                        run_pipeline(defs, settings, instance, publish=False, run_config=QUIET_RUN_CONFIG)
-                    with connect(settings.warehouse_path, read_only=True) as con:
-                        rows = con.execute("SELECT version_id, status, n_fatal + n_error, n_warning "
-                                           "FROM submission_versions WHERE status <> '待处理' ORDER BY version_id").fetchall()
-                    new = [row for row in rows if row[0] not in reported]
-                    for version_id, status, errors, warnings_ in new:
-                        reported.add(version_id)
-                        click.echo(f"{version_id}:{status}(错误 {errors},警告 {warnings_}),"
-                                   f"反馈已写入 {settings.outbox_dir / version_id.split('-')[0]}")
-                    if new:
-                        click.echo(f"本轮 {len(new)} 个新版本,用时 {time.perf_counter() - started:.1f} 秒", err=True)
-                        last_change, dirty = time.monotonic(), True
-                if not ready:
-                    click.echo("已就绪,等待新文件…", err=True)
-                    ready = True
-                if dirty and (once or time.monotonic() - last_change >= publish_after):
-                    started = time.perf_counter()
-                    with contextlib.redirect_stdout(log):
-                        result = defs.resolve_job_def("publish").execute_in_process(
-                            instance=instance, raise_on_error=False, run_config=QUIET_RUN_CONFIG)
-                    outcome = "已更新" if result.success else "更新失败(见 Dagster 界面)"
-                    click.echo(f"网站{outcome},用时 {time.perf_counter() - started:.1f} 秒")
-                    dirty = False
+                changed, scanned = scan_drops(load_cities(settings), seen)
+                try:
+                    if changed:
+                        started = time.perf_counter()
+                        with exclusive_run(settings.warehouse_path), contextlib.redirect_stdout(log):
+                            run_pipeline(defs, settings, instance, publish=False, run_config=QUIET_RUN_CONFIG)
+                        with connect(settings.warehouse_path, read_only=True) as con:
+                            rows = con.execute("SELECT version_id, status, n_fatal + n_error, n_warning "
+                                               "FROM submission_versions WHERE status <> ? ORDER BY version_id",
+                                               [STATUS_PENDING]).fetchall()
+                        new = [row for row in rows if row[0] not in reported]
+                        for version_id, status, errors, warnings_ in new:
+                            reported.add(version_id)
+                            click.echo(f"{version_id}:{status}(错误 {errors},警告 {warnings_}),"
+                                       f"反馈已写入 {settings.outbox_dir / version_id.split('-')[0]}")
+                        if new:
+                            click.echo(f"本轮 {len(new)} 个新版本,用时 {time.perf_counter() - started:.1f} 秒", err=True)
+                            last_change, dirty = time.monotonic(), True
+                    seen = scanned
+                    if not ready:
+                        click.echo("已就绪,等待新文件…", err=True)
+                        ready = True
+                    if dirty and (once or time.monotonic() - last_change >= publish_after):
+                        started = time.perf_counter()
+                        with exclusive_run(settings.warehouse_path), contextlib.redirect_stdout(log):
+                            result = defs.resolve_job_def("publish").execute_in_process(
+                                instance=instance, raise_on_error=False, run_config=QUIET_RUN_CONFIG)
+                        outcome = "已更新" if result.success else "更新失败(见 Dagster 界面)"
+                        click.echo(f"网站{outcome},用时 {time.perf_counter() - started:.1f} 秒")
+                        dirty = False
+                except WarehouseBusyError as exc:  # another run kept the warehouse: retry next round
+                    click.echo(f"{exc};下一轮重试", err=True)
                 if once:
                     return
                 time.sleep(interval)
@@ -553,6 +557,10 @@ def designations() -> None:
     每条记录写入数据仓库 park_decisions 表,记下记录人和记录时间;下一次 greenpark run
     把它们带入数据集市和园区信息公告(公开:类型、日期、文号、结论、原因;不公开核查人员姓名、
     核查发现和记录人)。
+
+    与省级工作台相同:流水线运行(greenpark run / backfill,或 greenpark watch 处理新文件的那一轮)占用数据仓库时,
+    最多等待 10 秒,仍被占用则不记录。
+    退出码:0 已记录;1 被拒绝(说明原因);2 用法错误;3 数据仓库被占用,未记录。
     """
 
 
@@ -573,24 +581,16 @@ def _decision_options(func):
 def _record_decision(as_json: bool, date_text: str, recorded_by: str | None, **fields) -> None:
     import getpass
 
-    from .intake.warehouse import WarehouseBusyError, connect
-    from .management.decisions import Decision, DecisionError, parse_date, record
-    from .registry import load_parks
+    from .management.decisions import Decision, DecisionBusy, DecisionError, parse_date, record_for
 
-    settings = get_settings()
     try:
         decision = Decision(decision_date=parse_date(date_text),
                             recorded_by=recorded_by or os.environ.get("GREENPARK_USER") or getpass.getuser(), **fields)
-        parks = set(load_parks(settings).park_code)
-        # One DuckDB writer at a time: connect waits (bounded, with backoff) while a run holds the
-        # file. Not exclusive_run: `greenpark watch` holds that for its whole session.
-        with connect(settings.warehouse_path) as con:
-            row = record(con, decision, parks=parks, seed_csv=settings.dbt_project_dir / "seeds" / "park_designations.csv",
-                         today=settings.today)
+        row = record_for(get_settings(), decision)  # the console's policy: the run lock, a bounded wait
     except DecisionError as exc:
         click.echo(f"未记录:{exc}", err=True)
         sys.exit(EXIT_REFUSED)
-    except WarehouseBusyError as exc:
+    except DecisionBusy as exc:
         click.echo(f"未记录:{exc}", err=True)
         sys.exit(EXIT_FAILURE)
     if as_json:
@@ -677,18 +677,15 @@ def designations_demo() -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出(含内部字段:核查人员、核查发现、记录人)。")
 def designations_list(park_code: str | None, include_corrected: bool, as_json: bool) -> None:
     """列出已记录的动态管理决定(初始名单 park_designations 不在其中)。"""
-    from .intake.warehouse import connect
+    from .intake.warehouse import connect, table_names
     from .management.decisions import as_records, listing
 
     settings = get_settings()
     if not settings.warehouse_path.exists():
         raise click.ClickException("还没有数据仓库:请先运行 greenpark run 或记录一条决定。")
     with connect(settings.warehouse_path, read_only=True) as con:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        if "park_decisions" not in tables:
-            rows = None
-        else:
-            rows = listing(con, park_code=park_code, include_corrected=include_corrected)
+        rows = (listing(con, park_code=park_code, include_corrected=include_corrected)
+                if "park_decisions" in table_names(con) else None)
     if as_json:
         _echo_json([] if rows is None else as_records(rows))
     elif rows is None or rows.empty:

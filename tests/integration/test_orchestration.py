@@ -367,3 +367,24 @@ def test_watch_gives_feedback_for_new_files_and_publishes(workdir: Path):
     settings = get_settings()
     assert (settings.outbox_dir / HANGZHOU / f"{HANGZHOU}-2025Q2-v1.html").exists()
     assert (settings.site_public_dir / "parks" / "3309-01" / "2025.html").exists()
+
+
+def test_a_decision_is_recorded_while_watch_waits_for_files(workdir: Path):
+    """`greenpark watch` holds the run lock only while it processes a round, so between rounds the
+    province can record a 动态管理 decision (CLI or console) without stopping it."""
+    import subprocess
+    import sys
+
+    watcher = subprocess.Popen([sys.executable, "-m", "greenpark.cli", "watch", "--interval", "0.2"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in watcher.stderr:
+            if "已就绪" in line:
+                break
+        assert watcher.poll() is None, "watch stopped before it was ready"
+        result = CliRunner().invoke(main, ["designations", "review", "3301-01", "--date", "2025-02-01",
+                                           "--outcome", "通过"])
+        assert result.exit_code == 0, result.output
+    finally:
+        watcher.terminate()
+        watcher.wait(timeout=30)

@@ -272,6 +272,89 @@ def test_decisions_of_every_type_are_recorded_by_the_user_listed_and_audited(con
     assert outcomes.count("ok") == len(entries) and outcomes.count("refused") == 1
 
 
+def test_a_decision_waits_for_a_pipeline_run_like_the_cli_and_gives_up_with_the_form_kept(console, monkeypatch):
+    """The console records through the CLI's function (management.decisions.record_for): it waits
+    for a run's lock, then records; past the wait it answers 503 with the CLI's message, keeps what
+    was typed, audits "busy" and writes nothing."""
+    from fixtures.runs import run_holding_the_warehouse
+    from greenpark.intake.warehouse import connect, exclusive_run
+    from greenpark.management.decisions import busy_message
+    from greenpark.settings import get_settings
+
+    client, app, _ = console
+    prov = session(client, "prov")
+    path = get_settings().warehouse_path
+    with connect(path, read_only=True) as con:
+        before = con.execute("SELECT count(*) FROM park_decisions").fetchone()[0]
+    entry = {"decision_type": "review", "park_code": "3306-03", "decision_date": "2025-07-02", "outcome": "通过",
+             "reason_text": "复查说明〔待重交〕"}
+    monkeypatch.setattr("greenpark.management.decisions.DECISION_WAIT_S", 0.5)
+    with exclusive_run(path, wait_seconds=1):
+        busy = _record(client, prov, **entry)
+    assert busy.status_code == 503, busy.text[-800:]
+    assert f"未记录:{busy_message(0.5)}" in busy.text
+    assert "复查说明〔待重交〕" in busy.text  # the form comes back as typed
+    assert _audit(app, "decision")[0]["outcome"] == "busy"
+
+    monkeypatch.setattr("greenpark.management.decisions.DECISION_WAIT_S", 10)
+    with run_holding_the_warehouse(path, 0.8):
+        recorded = _record(client, prov, **entry)
+    assert recorded.status_code == 303, recorded.text[-800:]
+    with connect(path, read_only=True) as con:
+        rows = con.execute("SELECT park_code, reason_text FROM park_decisions ORDER BY decision_id").fetchall()
+    assert len(rows) == before + 1 and rows[-1] == ("3306-03", "复查说明〔待重交〕")
+
+
+def test_a_version_no_run_has_processed_reads_pending_once_on_every_page(console):
+    """A version registered from the drop folder (no portal rules, status 待处理) reads "待入库",
+    styled as pending, on the home page, the history and the console; never the warehouse's word."""
+    from greenpark.intake.warehouse import connect
+    from greenpark.settings import get_settings
+
+    client, _, _ = console
+    prov = session(client, "prov")
+    vid = f"{CITY_B}-2025Q3-v1"
+    with connect(get_settings().warehouse_path) as con:
+        con.execute("INSERT INTO submission_versions (version_id, city_code, year, quarter, version_no, sha256, filename, "
+                    "size_bytes, received_at, archive_path, status, in_force) VALUES (?, ?, 2025, 3, 1, ?, ?, 1000, "
+                    "'2025-08-09 10:00', 'archive', '待处理', false)", [vid, CITY_B, vid, f"{CITY_B}_2025Q3.xlsx"])
+    pages = {"home": client.get(f"/?city={CITY_B}", headers=prov.headers).text,
+             "history": client.get(f"/history?city={CITY_B}", headers=prov.headers).text,
+             "province": client.get("/", headers=prov.headers).text,
+             "cell": client.get(f"/console/cells/{CITY_B}/2025/3", headers=prov.headers).text}
+    for name, page in pages.items():
+        assert "待处理" not in page, name
+        assert '<span class="status s-pending">待入库</span>' in page, name
+    latest = pages["home"].split("最近一次报送", 1)[1].split("</section>", 1)[0]
+    assert latest.count("待入库") == 1
+
+
+def test_cities_are_read_once_and_again_only_when_their_file_changes(console, tmp_path, monkeypatch):
+    """Every heading, row and form of a page names cities: the portal reads cities.yaml once, and
+    again only after the file changed."""
+    import yaml
+
+    client, _, _ = console
+    prov = session(client, "prov")
+    cities = tmp_path / "cities.yaml"
+    cities.write_text(f"cities:\n  - code: '{CITY_A}'\n    name: 示例甲市\n", encoding="utf-8")
+    monkeypatch.setenv("GREENPARK_CITIES_YAML", str(cities))
+    loads, real_load = [], yaml.load
+
+    def counting_load(text, *args, **kwargs):
+        if "示例甲市" in str(text):
+            loads.append(text)
+        return real_load(text, *args, **kwargs)
+
+    monkeypatch.setattr(yaml, "load", counting_load)
+    assert "示例甲市" in client.get("/console", headers=prov.headers).text
+    for url in ("/console", "/console/trends", "/console/reminders", "/", f"/history?city={CITY_A}"):
+        assert client.get(url, headers=prov.headers).status_code == 200, url
+    assert len(loads) == 1
+    cities.write_text(f"cities:\n  - code: '{CITY_A}'\n    name: 示例甲市(更名)\n", encoding="utf-8")
+    assert "示例甲市(更名)" in client.get("/console", headers=prov.headers).text and len(loads) == 2
+
+
 def test_every_console_screen_passes_axe_at_1366_and_390_px(tmp_path_factory):
     from axe_playwright_python.sync_playwright import Axe
     from greenpark.portal.store import Store

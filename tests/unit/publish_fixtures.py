@@ -162,6 +162,13 @@ SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
         ("change_pct", "DOUBLE"), ("city_code", "VARCHAR"), ("revised_quarter", "INTEGER"),
         ("superseded_version_id", "VARCHAR"), ("replacing_version_id", "VARCHAR"),
     ),
+    "fct_park_decisions": (
+        ("park_code", "VARCHAR"), ("decision_key", "VARCHAR"), ("park_name", "VARCHAR"), ("city_code", "VARCHAR"),
+        ("city_name", "VARCHAR"), ("decision_type", "VARCHAR"), ("decision_type_zh", "VARCHAR"),
+        ("decision_date", "DATE"), ("effective_year", "BIGINT"), ("batch_year", "INTEGER"), ("document_no", "VARCHAR"),
+        ("outcome", "VARCHAR"), ("reason_category", "VARCHAR"), ("reason_text", "VARCHAR"),
+        ("is_correction", "BOOLEAN"), ("is_initial_load", "BOOLEAN"),
+    ),
     "fct_park_mujun_public": (
         ("park_code", "VARCHAR"), ("year", "INTEGER"), ("mujun_class", "VARCHAR"), ("n_enterprises", "BIGINT"),
         ("share_pct", "DOUBLE"), ("is_suppressed", "BOOLEAN"), ("n_enterprises_total", "BIGINT"),
@@ -273,7 +280,13 @@ ENERGY_FACTORS = (
     ("electricity", "电力", "万kWh", 1.229, None, "当量值; 排放因子见电网排放因子表", 2020, None),
 )
 GRID_FACTORS = ((2022, 0.5366, "生态环境部公告 2022"), (2023, 0.5306, "生态环境部公告 2023"))
+# park -> (batch year, revoked year) as dim_park states it today; 3301-02 was revoked in 2024 and
+# restored in 2025 (RECORDED_DECISIONS), so today it reads designated since its 2023 batch.
 DESIGNATIONS = {"3301-01": (2022, None), "3301-02": (2023, None), "3302-01": (2022, 2025), "3302-02": (2025, None)}
+RECORDED_DECISIONS = (  # park, type, type_zh, date, document, reason category, reason
+    ("3301-02", "revocation", "撤销认定", "2024-06-01", "示例〔2024〕5 号", "环境污染", "示例:发生突发环境污染事件"),
+    ("3301-02", "restoration", "恢复认定", "2025-03-01", "示例〔2025〕6 号", None, "示例:整改完成"),
+)
 
 
 def _score(value, baseline, leading, weight, is_boolean):
@@ -329,6 +342,25 @@ def _dim_park() -> pd.DataFrame:
 SEEDS = REPO_ROOT / "dbt_project" / "seeds"
 # The catalogue's formulas in words, as dim_indicator carries them from the seed.
 FORMULAS = dict(pd.read_csv(SEEDS / "indicator_catalogue.csv")[["indicator_id", "formula_text"]].values)
+
+
+def _decisions(parks: pd.DataFrame) -> pd.DataFrame:
+    """fct_park_decisions as dbt builds it: the initial load of DESIGNATIONS (a revocation the
+    recorded decisions restore is not in it) and RECORDED_DECISIONS."""
+    rows = []
+    for code, (batch, revoked) in DESIGNATIONS.items():
+        rows.append(dict(park_code=code, decision_key=f"initial-designation-{code}", decision_type="designation",
+                         decision_type_zh="认定", effective_year=batch, batch_year=batch, is_initial_load=True))
+        if revoked is not None:
+            rows.append(dict(park_code=code, decision_key=f"initial-revocation-{code}", decision_type="revocation",
+                             decision_type_zh="撤销认定", effective_year=revoked, is_initial_load=True,
+                             reason_text="初始名单未记录撤销原因与日期"))
+    for n, (code, kind, kind_zh, date, doc, category, reason) in enumerate(RECORDED_DECISIONS, start=1):
+        rows.append(dict(park_code=code, decision_key=f"D{n:06d}", decision_type=kind, decision_type_zh=kind_zh,
+                         decision_date=pd.Timestamp(date).date(), effective_year=int(date[:4]), document_no=doc,
+                         reason_category=category, reason_text=reason, is_initial_load=False))
+    frame = pd.DataFrame(rows).assign(is_correction=False)
+    return frame.merge(parks[["park_code", "park_name", "city_code", "city_name"]], on="park_code", how="left")
 
 
 def build_fixture_warehouse(path: Path) -> Path:
@@ -515,6 +547,7 @@ def build_fixture_warehouse(path: Path) -> Path:
             "fct_city_year": city_year, "fct_province_year": province_year,
             "fct_targets": pd.DataFrame(targets), "fct_dynamic_management": fct_dm,
             "fct_revisions": revisions, "fct_park_mujun_public": pd.DataFrame(mujun_rows),
+            "fct_park_decisions": _decisions(parks),
             "energy_factors": pd.DataFrame(ENERGY_FACTORS, columns=[
                 "carrier", "carrier_zh", "unit", "tce_per_unit", "tco2_per_unit", "source",
                 "valid_from_year", "valid_to_year"]).astype({"valid_to_year": "Int64"}),

@@ -172,12 +172,36 @@ def test_a_decision_waits_for_another_writer_and_gives_up_cleanly(cli, workdir, 
     assert waited.exit_code == 0 and time.monotonic() - started > 0.5, waited.output
     proc.wait()
 
-    monkeypatch.setenv("GREENPARK_LOCK_WAIT_S", "0.3")
+    monkeypatch.setattr("greenpark.management.decisions.DECISION_WAIT_S", 0.3)
     proc = hold(3)
     busy = cli("review", "3301-01", "--date", "2025-04-01", "--outcome", "通过")
     proc.wait()
-    assert busy.exit_code == 3 and "正被另一个进程占用" in busy.output
+    assert busy.exit_code == 3 and "已等待 0.3 秒,决定未记录" in busy.output, busy.output
     assert len(_rows(workdir)) == 2
+
+
+def test_a_decision_waits_for_a_pipeline_run_like_the_console_and_gives_up_with_the_same_message(cli, workdir,
+                                                                                                 monkeypatch):
+    """A pipeline run (`greenpark run`, or `greenpark watch` between rounds) holds the run lock and may
+    open the warehouse at any moment: the command waits for the lock, then records; past the wait
+    it writes nothing and says why, in the words the console uses (tests/portal/test_portal_console.py)."""
+    from fixtures.runs import run_holding_the_warehouse
+    from greenpark.intake.warehouse import exclusive_run
+    from greenpark.management.decisions import busy_message
+
+    path = workdir / "data" / "warehouse.duckdb"
+    monkeypatch.setattr("greenpark.management.decisions.DECISION_WAIT_S", 0.5)
+    with exclusive_run(path, wait_seconds=1):
+        busy = cli("review", "3301-01", "--date", "2025-02-01", "--outcome", "通过")
+    assert busy.exit_code == 3, busy.output
+    assert f"未记录:{busy_message(0.5)}" in busy.output and "greenpark watch" in busy.output
+    assert _rows(workdir) == []
+
+    monkeypatch.setattr("greenpark.management.decisions.DECISION_WAIT_S", 10)
+    with run_holding_the_warehouse(path, 0.8):
+        waited = cli("review", "3301-01", "--date", "2025-02-01", "--outcome", "通过")
+    assert waited.exit_code == 0, waited.output
+    assert [r[2] for r in _rows(workdir)] == ["review"]
 
 
 def test_demo_decisions_cover_every_type_once_and_only_once(cli, workdir):

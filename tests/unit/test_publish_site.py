@@ -323,6 +323,25 @@ def test_report_shows_baselines_and_the_city_ranking(built, warehouse):
     assert f"共 {n_city} 个园区" in page
 
 
+def test_designation_in_a_past_year_follows_the_decisions_of_a_revoked_then_restored_park(built):
+    """3301-02 (fixture): designated 2023, revoked 2024, restored 2025. dim_park says only where it
+    stands today; the 2024 report and bulletin must read 已撤销, the 2025 ones 已认定."""
+    public = built[2]
+
+    def registry_status(year: int) -> str:
+        page = (public / "bulletin" / f"{year}.html").read_text(encoding="utf-8")
+        registry = page.split('id="registry"', 1)[1]
+        row = re.search(r"<tr>(?:(?!</tr>).)*?<td[^>]*>3301-02</td>(.*?)</tr>", registry, re.DOTALL)
+        return re.findall(r"<td[^>]*>(.*?)</td>", row.group(1))[2]
+
+    def report_status(year: int) -> str:
+        page = (public / "parks" / "3301-02" / f"{year}.html").read_text(encoding="utf-8")
+        return re.search(r'<span class="gp-k">认定状态</span><span class="gp-v">(.*?)</span>', page).group(1)
+
+    assert (registry_status(2024), report_status(2024)) == ("已撤销", "已撤销")
+    assert (registry_status(2025), report_status(2025)) == ("已认定", "已认定")
+
+
 def test_quarter_without_accepted_data_is_shown_not_dropped(built, warehouse):
     public = built[2]
     code, year, n = warehouse.execute("SELECT park_code, year, quarters_accepted FROM fct_park_evaluation "

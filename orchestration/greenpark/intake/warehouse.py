@@ -153,6 +153,12 @@ def connect(
         con.close()
 
 
+def table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The tables (and views) the warehouse has: a reader asks before it reads one that the first
+    run, or the first decision, creates."""
+    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for ddl in INTAKE_DDL:
         con.execute(ddl)

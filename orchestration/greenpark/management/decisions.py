@@ -8,12 +8,21 @@ seed park_designations, which is only the initial load; the latest decision wins
 
 Checks happen here, before anything is written, so a decision that contradicts the park's
 current state (revoking a park that is not designated, restoring one that is) is refused with a
-Chinese message instead of reaching the marts. This module takes a DuckDB connection from the
-caller (one writer at a time, see greenpark.intake.warehouse).
+Chinese message instead of reaching the marts. `record` takes a DuckDB connection from the
+caller; `record_for` is what the CLI (`greenpark designations …`) and the province console both
+call, so both write under one locking policy:
+
+A decision is a few rows in the warehouse, which has one writer at a time and which a pipeline
+run's dbt opens by itself: a writer that held the file at that moment would fail the run. So
+`record_for` takes the pipeline's run lock (`exclusive_run`, held by `greenpark run`, `backfill`
+and by `greenpark watch` while it processes a round) and then a connection, waiting for both at most DECISION_WAIT_S seconds;
+past that it records nothing and raises DecisionBusy with a Chinese message that names the
+holders. So a decision never lands in the middle of such a run, nor stands in its dbt's way.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import unicodedata
@@ -23,6 +32,10 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+
+from ..intake.warehouse import WarehouseBusyError, connect, exclusive_run
+from ..registry import load_parks
+from ..settings import Settings
 
 DECISION_TYPES: dict[str, str] = {
     "designation": "认定",
@@ -36,6 +49,7 @@ REVIEW_OUTCOMES = ("通过", "限期整改", "不通过")
 INSPECTION_OUTCOMES = ("未发现问题", "责令整改", "建议撤销认定")
 STATE_TYPES = ("designation", "revocation", "restoration")
 MAX_TEXT = 500
+DECISION_WAIT_S = 10.0  # how long the CLI and the console wait for a pipeline run to let go of the warehouse
 
 # The table's DDL is intake.warehouse.PARK_DECISIONS_DDL, with the other tables dbt reads as source `intake`.
 COLUMNS = [
@@ -47,6 +61,10 @@ COLUMNS = [
 
 class DecisionError(ValueError):
     """A decision that cannot be recorded; the message says why, in Chinese."""
+
+
+class DecisionBusy(RuntimeError):
+    """A pipeline run (or another writer) kept the warehouse past the wait: nothing was recorded."""
 
 
 @dataclass
@@ -254,6 +272,30 @@ def record(con: duckdb.DuckDBPyConnection, decision: Decision, *, parks: set[str
         con.execute("ROLLBACK")
         raise
     return row
+
+
+def busy_message(wait_seconds: float) -> str:
+    return (f"流水线正在使用数据仓库(greenpark run / backfill 运行中,或 greenpark watch 正在处理新文件),"
+            f"已等待 {wait_seconds:g} 秒,决定未记录,请在运行结束后重新提交")
+
+
+def record_for(settings: Settings, decision: Decision, *, today: dt.date | None = None,
+               wait_seconds: float | None = None, guard: contextlib.AbstractContextManager | None = None) -> dict:
+    """Check and append one decision to the warehouse of `settings` under the pipeline's run lock
+    (see the module docstring); returns the stored row. `today`: the day a decision may not be
+    later than (default settings.today); `guard`: a lock the caller's process also holds around its
+    own connections to the warehouse (the portal's); DecisionError: refused, DecisionBusy: not
+    written because the warehouse stayed busy."""
+    wait = DECISION_WAIT_S if wait_seconds is None else wait_seconds
+    path = settings.warehouse_path
+    parks = set(load_parks(settings).park_code)
+    seed_csv = settings.dbt_project_dir / "seeds" / "park_designations.csv"
+    try:
+        with guard or contextlib.nullcontext(), exclusive_run(path, wait_seconds=wait), \
+                connect(path, wait_seconds=wait) as con:
+            return record(con, decision, parks=parks, seed_csv=seed_csv, today=today or settings.today)
+    except WarehouseBusyError:
+        raise DecisionBusy(busy_message(wait)) from None
 
 
 def listing(con: duckdb.DuckDBPyConnection, *, park_code: str | None = None, include_corrected: bool = False) -> pd.DataFrame:

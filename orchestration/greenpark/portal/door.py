@@ -184,9 +184,6 @@ class Door:
                         part.unlink()
 
     # --- where bytes go ------------------------------------------------------------------------
-    def city(self, code: str) -> City | None:
-        return next((c for c in load_cities(self.settings) if c.code == code), None)
-
     @staticmethod
     def _local_drop(city: City) -> Path | None:
         url = city.drop_url
@@ -243,6 +240,13 @@ class Door:
         part.unlink(missing_ok=True)
 
     # --- registration and rules ------------------------------------------------------------------
+    @property
+    def warehouse_lock(self) -> threading.Lock:
+        """Held by every thread of this process around its use of the warehouse file (registration
+        here, the pages' snapshot and console reads, 动态管理 decisions), before the run lock: DuckDB
+        refuses a read-only and a read-write connection to one file in one process at once."""
+        return self._warehouse_lock
+
     def upload(self, upload_id: int) -> Upload | None:
         with self.store.connect() as con:
             return _upload(con.execute("SELECT * FROM uploads WHERE id = ?", [upload_id]).fetchone())

@@ -18,7 +18,7 @@ import pandas as pd
 from fastapi import HTTPException
 
 from ..submission.contract import due_date
-from ..intake.warehouse import WarehouseBusyError, connect, exclusive_run
+from ..intake.warehouse import WarehouseBusyError, connect, exclusive_run, table_names
 from ..submission.catalogue import catalogue_path, load_catalogue
 from ..submission.findings import STATUS_REJECTED, STATUS_UNREADABLE
 from ..settings import Settings
@@ -27,8 +27,10 @@ from . import views
 READ_WAIT_S = 2.0
 FINDINGS_PER_VERSION = 200  # findings listed per version in the drill-down; the feedback package has all
 TOP_RULES = 15
-LEGEND = (("accepted", "已接收"), ("warnings", "已接收但有警告"), ("late", "逾期报送"), ("rejected", "退回"),
-          ("missing", "未报送"), ("pending", "待入库"), ("open", "报送期内"))
+# A city's own grid's kinds (views.KIND_TEXT) and "late": an accepted version received after the deadline.
+KIND_TEXT = {**views.KIND_TEXT, "late": "逾期报送"}
+LEGEND = tuple((kind, KIND_TEXT[kind]) for kind in ("accepted", "warnings", "late", "rejected", "missing", "pending",
+                                                    "open"))
 
 
 def read_warehouse(settings: Settings, lock: threading.Lock, read: Callable[[duckdb.DuckDBPyConnection], object]):
@@ -42,10 +44,6 @@ def read_warehouse(settings: Settings, lock: threading.Lock, read: Callable[[duc
             return read(con)
     except WarehouseBusyError:
         raise HTTPException(503, "流水线正在运行,数据仓库暂不可读,请稍后刷新") from None
-
-
-def _tables(con) -> set[str]:
-    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
 
 
 # --- the city × quarter grid ---------------------------------------------------------------------
@@ -62,11 +60,6 @@ class ConsoleCell:
         if self.cell.kind in ("accepted", "warnings") and self.cell.late_days > 0:
             return "late"
         return self.cell.kind
-
-
-def grid_years(versions: pd.DataFrame, today) -> list[int]:
-    years = {int(y) for y in versions.year.dropna()} | {today.year}
-    return sorted(y for y in years if y <= today.year)
 
 
 def city_grid(snapshot: views.Snapshot, cities: dict[str, str], statuses: Callable[[str], dict], year: int,
@@ -121,12 +114,12 @@ def grid_xlsx(grids: list[tuple[int, list[list[ConsoleCell]]]], demo: bool) -> b
 
 # --- one city-quarter's versions and findings ----------------------------------------------------
 def cell_findings(con, version_ids: list[str]) -> dict[str, list[dict]]:
-    if con is None or not version_ids or "validation_findings" not in _tables(con):
+    if con is None or not version_ids or "validation_findings" not in table_names(con):
         return {}
     placeholders = ", ".join("?" for _ in version_ids)
     frame = con.execute(
-        f"SELECT version_id, rule_id, severity, sheet, excel_row, column_header, value_seen, message_zh, "
-        f"row_number() OVER (PARTITION BY version_id ORDER BY sheet, excel_row, rule_id) AS n "
+        f"SELECT version_id, rule_id, severity, sheet, excel_row, column_header, excel_column, value_seen, expected, "
+        f"message_zh, row_number() OVER (PARTITION BY version_id ORDER BY sheet, excel_row, rule_id) AS n "
         f"FROM validation_findings WHERE version_id IN ({placeholders}) QUALIFY n <= {FINDINGS_PER_VERSION}",
         version_ids).df()
     out: dict[str, list[dict]] = {}
@@ -146,7 +139,7 @@ def trends(con, versions: pd.DataFrame, cities: dict[str, str], settings: Settin
     lateness per city and year."""
     titles = {r.id: r.title for r in load_catalogue(catalogue_path(settings.expectations_dir)).rules}
     findings = pd.DataFrame(columns=["city_code", "year", "quarter", "rule_id", "severity", "n", "versions"])
-    if con is not None and "validation_findings" in _tables(con):
+    if con is not None and "validation_findings" in table_names(con):
         findings = con.execute(
             "SELECT v.city_code, v.year, v.quarter, f.rule_id, f.severity, count(*) AS n, "
             "count(DISTINCT f.version_id) AS versions "
@@ -176,8 +169,7 @@ def trends(con, versions: pd.DataFrame, cities: dict[str, str], settings: Settin
             v = mine[mine.year == year]
             rejected = int(v.status.isin([STATUS_REJECTED, STATUS_UNREADABLE]).sum())
             in_force = v[v.in_force.astype(bool)]
-            late = [(pd.Timestamp(r.received_at).date() - due_date(int(r.year), int(r.quarter))).days
-                    for r in in_force.itertuples()]
+            late = [views.days_late(r.received_at, due_date(int(r.year), int(r.quarter))) for r in in_force.itertuples()]
             late = [d for d in late if d > 0]
             rate = rejected / len(v) if len(v) else 0.0
             worst = max(worst, rate)

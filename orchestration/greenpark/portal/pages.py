@@ -16,7 +16,8 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from ..submission.contract import submission_filename
-from ..registry import city_names, load_parks
+from ..intake.warehouse import STATUS_PENDING
+from ..registry import load_parks
 from . import accounts, views
 from .door import received_text
 from .sessions import (
@@ -108,7 +109,7 @@ def home(request: Request, city: str | None = None):
     if user.is_province and not city:
         snap = portal.snapshot()
         cities = []
-        for code, name in sorted(city_names(portal.settings).items()):
+        for code, name in sorted(portal.city_names().items()):
             mine = views.city_versions(snap, code, portal.door.statuses(code))
             cities.append({"code": code, "name": name, "latest": mine.iloc[0].to_dict() if len(mine) else None,
                            "n": len(mine)})
@@ -167,7 +168,7 @@ def submission_page(request: Request, version_id: str):
     payload = payload_of(portal, upload, city, version_id)
     return render(request, "submission.html", version_id=version_id, row=row, payload=payload, city=city,
                   limit=PAGE_FINDINGS, has_findings=bool(payload and payload["findings"]),
-                  pending=(row or {}).get("status") == "待处理")
+                  pending=(row or {}).get("status") == STATUS_PENDING)
 
 
 @router.get("/submissions/{version_id}/feedback.{kind}")

@@ -25,6 +25,7 @@ from ..intake.warehouse import (
     WarehouseBusyError,
     connect,
     exclusive_run,
+    table_names,
 )
 from ..submission.findings import (
     STATUS_ACCEPTED,
@@ -32,6 +33,7 @@ from ..submission.findings import (
     STATUS_REJECTED,
     STATUS_UNREADABLE,
 )
+from ..quality.history import previous_quarter
 from ..settings import Settings
 
 COLUMNS = ["version_id", "city_code", "year", "quarter", "version_no", "filename", "sha256", "size_bytes",
@@ -77,9 +79,8 @@ class VersionsView:
                 with (warehouse_lock or contextlib.nullcontext()), \
                         exclusive_run(self.settings.warehouse_path, wait_seconds=READ_WAIT_S), \
                         connect(self.settings.warehouse_path, read_only=True, wait_seconds=READ_WAIT_S) as con:
-                    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
                     frame = (con.execute(f"SELECT {', '.join(COLUMNS)} FROM submission_versions ORDER BY version_id").df()
-                             if "submission_versions" in tables else pd.DataFrame(columns=COLUMNS))
+                             if "submission_versions" in table_names(con) else pd.DataFrame(columns=COLUMNS))
                 self._snapshot = Snapshot(frame, time.time(), key=self._key())
             except WarehouseBusyError:
                 self._snapshot.stale = True
@@ -109,14 +110,9 @@ def version_row(snapshot: Snapshot, version_id: str) -> dict | None:
     return None if hit.empty else hit.iloc[0].to_dict()
 
 
-def current_quarter(today: dt.date) -> tuple[int, int]:
-    return today.year, (today.month - 1) // 3 + 1
-
-
 def due_quarter(today: dt.date) -> tuple[int, int]:
     """The quarter a clerk is most likely uploading now: the last finished quarter."""
-    year, quarter = current_quarter(today)
-    return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    return previous_quarter(today.year, (today.month - 1) // 3 + 1)
 
 
 # --- the year × quarter grid -------------------------------------------------------------------
@@ -136,6 +132,12 @@ KIND_TEXT = {"accepted": STATUS_ACCEPTED, "warnings": STATUS_ACCEPTED_WITH_WARNI
              "pending": "已接收,待入库", "missing": "未报送", "open": "报送期内", "future": "季度未结束"}
 
 
+def days_late(received, due: dt.date) -> int:
+    """Days after the deadline `due` (0 when on time): of a version received at `received`, or of a
+    quarter still missing on day `received`. The one lateness of the grid, the console and its trends."""
+    return max(0, (pd.Timestamp(received).date() - due).days)
+
+
 def grid(versions: pd.DataFrame, years: list[int], today: dt.date, due_day: int = DUE_DAY) -> list[list[Cell]]:
     out = []
     for year in years:
@@ -147,8 +149,7 @@ def grid(versions: pd.DataFrame, years: list[int], today: dt.date, due_day: int 
             late = 0
             if len(in_force):
                 v = in_force.iloc[0]
-                received = pd.Timestamp(v.received_at).date()
-                late = max(0, (received - due).days)
+                late = days_late(v.received_at, due)
                 kind = "warnings" if v.status == STATUS_ACCEPTED_WITH_WARNINGS else "accepted"
             elif (mine.status == STATUS_PENDING).any():
                 shown = mine[mine.status == STATUS_PENDING].sort_values("version_no").shown.iloc[-1]
@@ -156,10 +157,9 @@ def grid(versions: pd.DataFrame, years: list[int], today: dt.date, due_day: int 
             elif len(mine):
                 kind = "rejected"
             elif today > due:
-                kind, late = "missing", (today - due).days
-            else:
-                quarter_end = dt.date(year + 1, 1, 1) if quarter == 4 else dt.date(year, 3 * quarter + 1, 1)
-                kind = "open" if today >= quarter_end else "future"
+                kind, late = "missing", days_late(today, due)
+            else:  # the quarter has ended once the first day of the month after it (its "due day 1") came
+                kind = "open" if today >= due_date(year, quarter, due_day=1) else "future"
             label = KIND_TEXT[kind]
             if late and kind in ("accepted", "warnings"):
                 label += f"(逾期 {late} 天)"
@@ -171,9 +171,10 @@ def grid(versions: pd.DataFrame, years: list[int], today: dt.date, due_day: int 
     return out
 
 
-def grid_years(versions: pd.DataFrame, today: dt.date) -> list[int]:
-    years = {int(y) for y in versions.year.dropna()} | {today.year}
-    return sorted(y for y in years if y <= today.year)[-6:]
+def grid_years(versions: pd.DataFrame, today: dt.date, most: int | None = 6) -> list[int]:
+    """This year and every earlier year with a version, the last `most` of them (None: all)."""
+    years = sorted(y for y in {int(y) for y in versions.year.dropna()} | {today.year} if y <= today.year)
+    return years[-most:] if most else years
 
 
 # --- deadlines and reminders -------------------------------------------------------------------
@@ -222,4 +223,7 @@ def outbox_payload(outbox_dir: Path, city_code: str, version_id: str) -> dict | 
 
 
 STATUS_CLASS = {STATUS_ACCEPTED: "ok", STATUS_ACCEPTED_WITH_WARNINGS: "warn", STATUS_REJECTED: "bad",
-                STATUS_UNREADABLE: "bad", STATUS_PENDING: "pending", "待入库": "pending"}
+                STATUS_UNREADABLE: "bad", STATUS_PENDING: "pending"}
+# A status as people read it where it differs from the warehouse's word: a version registered but
+# not processed by a run yet is "待入库" (its rules may have run here already: `shown`).
+STATUS_TEXT = {STATUS_PENDING: "待入库"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from pathlib import Path
 
 from fastapi import HTTPException, Request
@@ -18,8 +19,9 @@ from starlette.concurrency import run_in_threadpool
 
 from ..submission.contract import FILENAME_RE
 from ..submission import guards
+from ..intake.warehouse import STATUS_PENDING
 from ..submission.findings import SEVERITY_ZH
-from ..registry import city_names
+from ..registry import City, generated_registry_csv, load_cities
 from ..settings import Settings
 from . import accounts, views
 from .accounts import User
@@ -51,18 +53,44 @@ class Portal:
         self.versions = views.VersionsView(settings)
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"),
                                      autoescape=select_autoescape(default=True, default_for_string=True))
+        self._cities: tuple[tuple, list[City]] = ((), [])
         self.templates.globals.update(severity_zh=SEVERITY_ZH, status_class=views.STATUS_CLASS,
+                                      status_text=views.STATUS_TEXT, pending_status=STATUS_PENDING,
                                       demo=settings.demo_data)
 
     def snapshot(self) -> views.Snapshot:
-        return self.versions.snapshot(self.door._warehouse_lock)
+        return self.versions.snapshot(self.door.warehouse_lock)
 
     def today(self) -> dt.date:
         """Read per request: the portal runs for months, settings.today is fixed per Settings."""
         return Settings(repo_root=self.settings.repo_root, workdir=self.settings.workdir).today
 
+    def cities(self) -> list[City]:
+        """The cities (sources/cities.yaml over the park registry), read again only when one of
+        those files changed: a page asks for city names in every heading, row and form."""
+        files = (self.settings.cities_yaml, self.settings.park_registry_csv, generated_registry_csv(self.settings))
+        key = tuple((st.st_mtime_ns, st.st_size) if (st := _stat(p)) else None for p in files)
+        cached_key, cities = self._cities
+        if key != cached_key:
+            cities = load_cities(self.settings)
+            self._cities = (key, cities)
+        return cities
+
+    def city_names(self) -> dict[str, str]:
+        return {c.code: c.name for c in self.cities()}
+
+    def city(self, code: str) -> City | None:
+        return next((c for c in self.cities() if c.code == code), None)
+
     def city_name(self, code: str | None) -> str:
-        return city_names(self.settings).get(code or "", code or "")
+        return self.city_names().get(code or "", code or "")
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        return None
 
 
 def portal_of(request: Request) -> Portal:
@@ -116,7 +144,7 @@ def scope(portal: Portal, user: User, city: str | None) -> str:
     if user.is_province:
         if not city:
             raise HTTPException(400, "请选择城市")
-        if city not in city_names(portal.settings):
+        if city not in portal.city_names():
             raise HTTPException(404, "没有这个城市")
         return city
     if city and city != user.city_code:
@@ -166,7 +194,7 @@ async def receive_upload(request: Request, user: User, csrf: str | None) -> Uplo
     portal = portal_of(request)
     if not user.may_upload(user.city_code):
         raise UploadRefused("省级用户只读,不能上传", 403)
-    city = portal.door.city(user.city_code)
+    city = portal.city(user.city_code)
     if city is None:
         raise UploadRefused("本账号的城市不在名录中", 403)
     limit = guards.max_file_bytes()

@@ -4,6 +4,10 @@ The bulletin must say why and when each park was designated, reviewed, inspected
 restored. Those facts come from the public mart fct_park_decisions (no inspector names, no
 findings, no recorder); this module only selects the year's decisions, orders them and writes
 each as one Chinese sentence, so the page template stays free of wording rules.
+
+The same decisions say where a park stood in any year (`designation_status`): dim_park holds only
+where it stands today (its latest spell), so a park revoked and later restored would read as
+designated through its revoked years if a past year were read from dim_park.
 """
 
 from __future__ import annotations
@@ -15,6 +19,36 @@ import pandas as pd
 from .markup import date_zh, is_missing
 
 TYPE_ORDER = ("designation", "review", "site_inspection", "revocation", "restoration")
+STATE_TYPES = ("designation", "revocation", "restoration")
+DESIGNATED, REVOKED, NOT_DESIGNATED = "已认定", "已撤销", "未认定"
+
+
+def designation_years(decisions: pd.DataFrame) -> dict[str, list[tuple[int, bool]]]:
+    """park_code -> [(year, designated from that year on)], one entry per change of state, in the
+    order of dbt's int_park_designation_spells: the year a decision takes effect, its date (the
+    initial load, undated, first), then record order; the latest decision wins."""
+    if decisions is None or decisions.empty:
+        return {}
+    state = decisions[decisions.decision_type.isin(STATE_TYPES)]
+    events = sorted(
+        (d["park_code"], int(d["effective_year"]),
+         dt.date.min if is_missing(d.get("decision_date")) else pd.Timestamp(d["decision_date"]).date(),
+         not d["is_initial_load"], str(d["decision_key"]), d["decision_type"] != "revocation")
+        for d in state.to_dict(orient="records"))
+    changes: dict[str, list[tuple[int, bool]]] = {}
+    for code, year, *_, designated in events:
+        spells = changes.setdefault(code, [])
+        if designated != (spells[-1][1] if spells else False):
+            spells.append((year, designated))
+    return changes
+
+
+def designation_status(changes: list[tuple[int, bool]], year: int) -> str:
+    """已认定 / 已撤销 / 未认定 at the end of `year`, from designation_years' entry of one park."""
+    before = [designated for from_year, designated in changes if from_year <= year]
+    if not before:
+        return NOT_DESIGNATED
+    return DESIGNATED if before[-1] else REVOKED
 
 
 def sentence_zh(d: dict) -> str:

@@ -34,7 +34,7 @@ import pandas as pd
 import yaml
 
 from . import charts
-from .decision_notices import decisions_of_year
+from .decision_notices import decisions_of_year, designation_status, designation_years
 from .fields import CONDITIONS, page_labels
 from .markup import is_missing, render, split_ids, title
 from .marts import Marts, join_new_columns, parse_version_id
@@ -184,17 +184,14 @@ class _Site:
         self.flags_by = _by_park_year(flags.sort_values("_o", kind="mergesort"))
         self.n_by_year = self.ev.groupby("year").size().to_dict()
         self.n_by_city_year = self.ev.groupby(["city_code", "year"]).size().to_dict()
+        self.designation_changes = designation_years(marts.fct_park_decisions)
 
     def park_name(self, code: str) -> str:
         return self.parks.park_name.get(code, code)
 
     def designation_as_of(self, park, year: int) -> str:
-        batch, revoked = park.get("designation_batch_year"), park.get("revoked_year")
-        if not is_missing(revoked) and int(revoked) <= year:
-            return "已撤销"
-        if not is_missing(batch) and int(batch) <= year:
-            return "已认定"
-        return "未认定"
+        """From the decisions, as the decisions list beside it: dim_park holds only today's state."""
+        return designation_status(self.designation_changes.get(park.get("park_code"), []), year)
 
     def dimension_max(self, d: str) -> float:
         maximum = self.dim_max.get(d)
