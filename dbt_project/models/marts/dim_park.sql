@@ -6,7 +6,7 @@ with registry as (
     from {{ ref('park_registry') }}
     union all
     select park_code, park_name, city_code, city_name, level, park_type, true as is_generated
-    from {{ source('intake', 'raw_park_registry_generated') }}
+    from {{ ref('stg_park_registry_generated') }}
 ),
 
 latest_spell as (

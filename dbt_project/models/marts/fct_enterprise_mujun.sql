@@ -6,7 +6,7 @@
 -- when it has enough enterprises, else of all enterprises (cap and count: evaluation_thresholds).
 -- Classes by score percentile (seed).
 with enterprise_quarter as (
-    select * from {{ ref('stg_enterprise_quarter') }}
+    select * from {{ ref('int_enterprise_quarter_in_force') }}
 ),
 
 latest as (
