@@ -47,6 +47,7 @@ case "${1:-demo}" in
         install_test_system_packages
         shift || true
         $UV run --frozen ruff check .     # lint first: seconds, and a failure names the line
+        $UV run --frozen sqlfluff lint dbt_project/models dbt_project/tests   # dbt SQL (.sqlfluff)
         $UV run --frozen pytest -q "$@"
         ;;
     *)
