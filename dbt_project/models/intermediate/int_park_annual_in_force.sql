@@ -21,6 +21,6 @@ in_force as (
 select *
 from in_force
 qualify row_number() over (
-    partition by park_code, year
-    order by quarter desc, version_id desc, source_row
-) = 1
+        partition by park_code, year
+        order by quarter desc, version_id desc, source_row asc
+    ) = 1

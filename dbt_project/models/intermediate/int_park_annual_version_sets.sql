@@ -3,7 +3,10 @@
 -- version that lacks a park's annual row while the in-force version of the same quarter had it
 -- then leaves that park's annual facts empty in the superseded set (simplification, rare).
 with version_sets as (
-    select version_set_id, version_id from {{ ref('int_version_sets') }}
+    select
+        version_set_id,
+        version_id
+    from {{ ref('int_version_sets') }}
 ),
 
 candidates as (
@@ -23,6 +26,6 @@ per_set as (
 select *
 from per_set
 qualify row_number() over (
-    partition by version_set_id, park_code, year
-    order by quarter desc, version_id desc, source_row
-) = 1
+        partition by version_set_id, park_code, year
+        order by quarter desc, version_id desc, source_row asc
+    ) = 1

@@ -1,6 +1,9 @@
 -- Staged park-quarter rows per version set ('current' = exactly int_park_quarter_in_force).
 with version_sets as (
-    select version_set_id, version_id from {{ ref('int_version_sets') }}
+    select
+        version_set_id,
+        version_id
+    from {{ ref('int_version_sets') }}
 ),
 
 accepted_rows as (
