@@ -48,6 +48,7 @@ case "${1:-demo}" in
         shift || true
         $UV run --frozen ruff check .     # lint first: seconds, and a failure names the line
         $UV run --frozen lint-imports     # dependencies point down (layers in pyproject.toml)
+        $UV run --frozen sqlfluff lint dbt_project/models dbt_project/tests   # dbt SQL (.sqlfluff)
         $UV run --frozen pytest -q "$@"
         ;;
     *)

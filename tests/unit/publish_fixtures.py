@@ -27,7 +27,7 @@ SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
     "dim_park": (
         ("park_code", "VARCHAR"), ("park_name", "VARCHAR"), ("city_code", "VARCHAR"), ("city_name", "VARCHAR"),
         ("level", "VARCHAR"), ("park_type", "VARCHAR"), ("is_generated", "BOOLEAN"),
-        ("designation_batch_year", "INTEGER"), ("revoked_year", "INTEGER"), ("designation_status", "VARCHAR"),
+        ("designation_batch_year", "INTEGER"), ("revoked_year", "BIGINT"), ("designation_status", "VARCHAR"),
         ("designation_date", "DATE"), ("designation_document_no", "VARCHAR"), ("revocation_date", "DATE"),
         ("revocation_document_no", "VARCHAR"), ("revocation_reason_category", "VARCHAR"),
         ("revocation_reason_text", "VARCHAR"),

@@ -349,11 +349,11 @@ def test_city_and_province_totals_are_sums_over_parks(built):
     assert p["n_parks"] == len(parks) == len({r["park_code"] for r in fx.park_quarter})
 
 
-def test_superseded_version_is_ignored_by_staging_but_shows_in_revisions(built):
+def test_superseded_version_is_ignored_in_force_but_shows_in_revisions(built):
     fx, warehouse = built
     superseded = {v["version_id"] for v in fx.versions if v["status"].startswith("已接收") and not v["in_force"]}
     assert superseded
-    for model in ("stg_park_quarter", "stg_park_annual", "stg_enterprise_quarter"):
+    for model in ("int_park_quarter_in_force", "int_park_annual_in_force", "int_enterprise_quarter_in_force"):
         seen = {r["version_id"] for r in _query(warehouse, f"SELECT DISTINCT version_id FROM {model}")}
         assert seen and not seen & superseded, model
         assert seen <= fx.in_force_ids(), model

@@ -1,15 +1,18 @@
--- Annual rows per version set, latest quarter of the set wins ('current' = stg_park_annual).
--- In-force candidates come from stg_park_annual, already reduced to their winner: a superseded
+-- Annual rows per version set, latest quarter of the set wins ('current' = int_park_annual_in_force).
+-- In-force candidates come from int_park_annual_in_force, already reduced to their winner: a superseded
 -- version that lacks a park's annual row while the in-force version of the same quarter had it
 -- then leaves that park's annual facts empty in the superseded set (simplification, rare).
 with version_sets as (
-    select version_set_id, version_id from {{ ref('int_version_sets') }}
+    select
+        version_set_id,
+        version_id
+    from {{ ref('int_version_sets') }}
 ),
 
 candidates as (
-    select * from {{ ref('stg_park_annual') }}
+    select * from {{ ref('int_park_annual_in_force') }}
     union all
-    select * from {{ ref('stg_park_annual_superseded') }}
+    select * from {{ ref('int_park_annual_superseded') }}
 ),
 
 per_set as (
@@ -23,6 +26,6 @@ per_set as (
 select *
 from per_set
 qualify row_number() over (
-    partition by version_set_id, park_code, year
-    order by quarter desc, version_id desc, source_row
-) = 1
+        partition by version_set_id, park_code, year
+        order by quarter desc, version_id desc, source_row asc
+    ) = 1

@@ -11,8 +11,9 @@ effective as (
     select recorded.*
     from recorded
     where not exists (
-        select 1 from recorded as later where later.corrects_decision_id = recorded.decision_id
-    )
+            select 1 from recorded as later
+            where later.corrects_decision_id = recorded.decision_id
+        )
 ),
 
 seed as (
@@ -32,12 +33,12 @@ initial_load as (
     union all
     select
         park_code,
-        'revocation',
-        '撤销认定',
-        cast(null as integer),
-        revoked_year,
-        cast(null as varchar),
-        '初始名单未记录撤销原因与日期'
+        'revocation' as decision_type,
+        '撤销认定' as decision_type_zh,
+        cast(null as integer) as batch_year,
+        revoked_year as effective_year,
+        cast(null as varchar) as reason_category,
+        '初始名单未记录撤销原因与日期' as reason_text
     from seed
     where revoked_year is not null
 )
@@ -67,27 +68,27 @@ from effective
 union all
 
 select
-    'initial-' || initial_load.decision_type || '-' || initial_load.park_code,
-    cast(null as integer),
+    'initial-' || initial_load.decision_type || '-' || initial_load.park_code as decision_key,
+    cast(null as integer) as decision_id,
     initial_load.park_code,
     initial_load.decision_type,
     initial_load.decision_type_zh,
-    cast(null as date),
+    cast(null as date) as decision_date,
     initial_load.effective_year,
     initial_load.batch_year,
-    cast(null as varchar),
-    cast(null as varchar),
+    cast(null as varchar) as document_no,
+    cast(null as varchar) as outcome,
     initial_load.reason_category,
     initial_load.reason_text,
-    cast(null as varchar),
-    cast(null as varchar),
-    cast(null as integer),
-    cast(null as varchar),
-    cast(null as timestamp),
-    true
+    cast(null as varchar) as inspectors,
+    cast(null as varchar) as findings_text,
+    cast(null as integer) as corrects_decision_id,
+    cast(null as varchar) as recorded_by,
+    cast(null as timestamp) as recorded_at,
+    true as is_initial_load
 from initial_load
 where not exists (
-    select 1 from effective
-    where effective.park_code = initial_load.park_code
-        and effective.decision_type = initial_load.decision_type
-)
+        select 1 from effective
+        where effective.park_code = initial_load.park_code
+            and effective.decision_type = initial_load.decision_type
+    )

@@ -10,7 +10,7 @@ with events as (
         batch_year,
         row_number() over (
             partition by park_code
-            order by effective_year, decision_date nulls first, is_initial_load desc, decision_id
+            order by effective_year asc, decision_date asc nulls first, is_initial_load desc, decision_id asc
         ) as seq
     from {{ ref('int_park_decisions') }}
     where decision_type in ('designation', 'revocation', 'restoration')
@@ -29,9 +29,11 @@ states as (
 changes as (
     select *
     from (
-        select *, lag(designated_after) over (partition by park_code order by seq) as designated_before
+        select
+            *,
+            lag(designated_after) over (partition by park_code order by seq) as designated_before
         from states
-    )
+    ) as with_previous_state
     where designated_after is distinct from coalesce(designated_before, false)
 ),
 

@@ -48,11 +48,12 @@ wide as (
         100 * {{ ratio('green_area_ha', 'area_ha') }} as hg07,
         case
             when air_monitoring is null and soil_monitoring is null and groundwater_monitoring is null
-                then null
+            then null
             else cast(
-                coalesce(air_monitoring::integer, 0)
-                + coalesce(soil_monitoring::integer, 0)
-                + coalesce(groundwater_monitoring::integer, 0) as double)
+                    coalesce(cast(air_monitoring as integer), 0)
+                    + coalesce(cast(soil_monitoring as integer), 0)
+                    + coalesce(cast(groundwater_monitoring as integer), 0) as double
+                )
         end as hg08,
         -- MG 运行管理绿色化
         {{ yes_no_value('energy_monitoring_platform') }} as mg01,

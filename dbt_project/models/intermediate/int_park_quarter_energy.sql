@@ -17,7 +17,8 @@ energy_factors as (
 factors_by_year as (
     select
         y.year,
-        {%- for carrier in ['raw_coal', 'natural_gas', 'fuel_oil', 'diesel', 'gasoline', 'lpg', 'heat', 'electricity'] %}
+        {%- for carrier in ['raw_coal', 'natural_gas', 'fuel_oil', 'diesel', 'gasoline', 'lpg', 'heat',
+                            'electricity'] %}
         max(case when f.carrier = '{{ carrier }}' then f.tce_per_unit end) as {{ carrier }}_tce_per_unit,
         {%- if carrier != 'electricity' %}
         max(case when f.carrier = '{{ carrier }}' then f.tco2_per_unit end) as {{ carrier }}_tco2_per_unit,
@@ -60,21 +61,21 @@ converted as (
     select
         q.*,
         q.raw_coal_t * f.raw_coal_tce_per_unit
-            + q.natural_gas_wan_m3 * f.natural_gas_tce_per_unit
-            + q.fuel_oil_t * f.fuel_oil_tce_per_unit
-            + q.diesel_t * f.diesel_tce_per_unit
-            + q.gasoline_t * f.gasoline_tce_per_unit
-            + q.lpg_t * f.lpg_tce_per_unit
-            + q.purchased_heat_gj * f.heat_tce_per_unit
-            + q.electricity_wan_kwh * f.electricity_tce_per_unit
+        + q.natural_gas_wan_m3 * f.natural_gas_tce_per_unit
+        + q.fuel_oil_t * f.fuel_oil_tce_per_unit
+        + q.diesel_t * f.diesel_tce_per_unit
+        + q.gasoline_t * f.gasoline_tce_per_unit
+        + q.lpg_t * f.lpg_tce_per_unit
+        + q.purchased_heat_gj * f.heat_tce_per_unit
+        + q.electricity_wan_kwh * f.electricity_tce_per_unit
             as energy_tce,
         q.raw_coal_t * f.raw_coal_tco2_per_unit
-            + q.natural_gas_wan_m3 * f.natural_gas_tco2_per_unit
-            + q.fuel_oil_t * f.fuel_oil_tco2_per_unit
-            + q.diesel_t * f.diesel_tco2_per_unit
-            + q.gasoline_t * f.gasoline_tco2_per_unit
-            + q.lpg_t * f.lpg_tco2_per_unit
-            + q.purchased_heat_gj * f.heat_tco2_per_unit
+        + q.natural_gas_wan_m3 * f.natural_gas_tco2_per_unit
+        + q.fuel_oil_t * f.fuel_oil_tco2_per_unit
+        + q.diesel_t * f.diesel_tco2_per_unit
+        + q.gasoline_t * f.gasoline_tco2_per_unit
+        + q.lpg_t * f.lpg_tco2_per_unit
+        + q.purchased_heat_gj * f.heat_tco2_per_unit
             as co2_fuel_heat_t,
         -- 1 万kWh = 10 MWh; self-consumed renewable electricity carries no grid emissions.
         (q.electricity_wan_kwh - q.renewable_electricity_wan_kwh) * g.grid_tco2_per_mwh * 10

@@ -1,12 +1,15 @@
--- Staged park-quarter rows per version set ('current' = exactly stg_park_quarter).
+-- Staged park-quarter rows per version set ('current' = exactly int_park_quarter_in_force).
 with version_sets as (
-    select version_set_id, version_id from {{ ref('int_version_sets') }}
+    select
+        version_set_id,
+        version_id
+    from {{ ref('int_version_sets') }}
 ),
 
 accepted_rows as (
-    select * from {{ ref('stg_park_quarter') }}
+    select * from {{ ref('int_park_quarter_in_force') }}
     union all
-    select * from {{ ref('stg_park_quarter_superseded') }}
+    select * from {{ ref('int_park_quarter_superseded') }}
 )
 
 select

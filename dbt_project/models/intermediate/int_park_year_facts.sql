@@ -1,6 +1,7 @@
 -- One row per park-year and version set: flows summed over the quarters present, stocks at the
 -- latest quarter present (Q4 when the year is complete), the annual sheet, and provenance.
-{%- set flow_columns = park_year_flow_columns() + ['co2_fuel_heat_t', 'co2_electricity_t', 'waste_heat_recovered_tce'] %}
+{%- set flow_columns = park_year_flow_columns()
+    + ['co2_fuel_heat_t', 'co2_electricity_t', 'waste_heat_recovered_tce'] %}
 {%- set stock_columns = [] %}
 {%- for m in park_quarter_measures() if m.kind == 'stock' %}{% do stock_columns.append(m.name) %}{% endfor %}
 with park_quarter as (
@@ -12,13 +13,13 @@ flows as (
         version_set_id,
         park_code,
         year,
+        {%- for col in flow_columns %}
+        sum({{ col }}) as {{ col }},
+        {%- endfor %}
         count(distinct quarter) as quarters_accepted,
         max(quarter) as latest_quarter,
         bool_or(grid_factor_is_fallback) as grid_factor_is_fallback,
-        max(grid_factor_year) as grid_factor_year,
-        {%- for col in flow_columns %}
-        sum({{ col }}) as {{ col }}{{ "," if not loop.last }}
-        {%- endfor %}
+        max(grid_factor_year) as grid_factor_year
     from park_quarter
     group by version_set_id, park_code, year
 ),
@@ -28,16 +29,16 @@ stocks_at_latest_quarter as (
         version_set_id,
         park_code,
         year,
-        city_code,
-        park_name,
         {%- for col in stock_columns %}
-        {{ col }}{{ "," if not loop.last }}
+        {{ col }},
         {%- endfor %}
+        city_code,
+        park_name
     from park_quarter
     qualify row_number() over (
-        partition by version_set_id, park_code, year
-        order by quarter desc
-    ) = 1
+            partition by version_set_id, park_code, year
+            order by quarter desc
+        ) = 1
 ),
 
 annual as (
@@ -51,10 +52,20 @@ source_versions as (
         year,
         string_agg(distinct version_id, ',' order by version_id) as source_version_ids
     from (
-        select version_set_id, park_code, year, version_id from park_quarter
+        select
+            version_set_id,
+            park_code,
+            year,
+            version_id
+        from park_quarter
         union all
-        select version_set_id, park_code, year, version_id from annual
-    )
+        select
+            version_set_id,
+            park_code,
+            year,
+            version_id
+        from annual
+    ) as version_rows
     group by version_set_id, park_code, year
 )
 

@@ -7,34 +7,57 @@ with versions as (
 ),
 
 in_force as (
-    select city_code, year, quarter, version_id
+    select
+        city_code,
+        year,
+        quarter,
+        version_id
     from versions
     where in_force
 ),
 
 superseded as (
-    select city_code, year, quarter, version_id
+    select
+        city_code,
+        year,
+        quarter,
+        version_id
     from versions
     where is_accepted and not in_force
 ),
 
 current_set as (
-    select 'current' as version_set_id, city_code, year, quarter, version_id
+    select
+        'current' as version_set_id,
+        city_code,
+        year,
+        quarter,
+        version_id
     from in_force
 ),
 
 superseded_own_quarter as (
-    select version_id as version_set_id, city_code, year, quarter, version_id
+    select
+        version_id as version_set_id,
+        city_code,
+        year,
+        quarter,
+        version_id
     from superseded
 ),
 
 superseded_other_quarters as (
-    select s.version_id as version_set_id, f.city_code, f.year, f.quarter, f.version_id
+    select
+        s.version_id as version_set_id,
+        f.city_code,
+        f.year,
+        f.quarter,
+        f.version_id
     from superseded as s
     inner join in_force as f
-        on f.city_code = s.city_code
-        and f.year = s.year
-        and f.quarter <> s.quarter
+        on s.city_code = f.city_code
+        and s.year = f.year
+        and s.quarter <> f.quarter
 )
 
 select * from current_set

@@ -7,14 +7,15 @@ with editions as (
 ),
 
 latest_year as (
-    select max(year) as year from {{ ref('int_park_year_facts') }} where version_set_id = 'current'
+    select max(year) as year from {{ ref('int_park_year_facts') }}
+    where version_set_id = 'current'
 ),
 
 current_edition as (
-    select arg_max(edition_id, valid_from_year) as edition_id
-    from {{ ref('evaluation_editions') }}
+    select arg_max(editions.edition_id, editions.valid_from_year) as edition_id
+    from {{ ref('evaluation_editions') }} as editions
     cross join latest_year
-    where valid_from_year <= coalesce(latest_year.year, 9999)
+    where editions.valid_from_year <= coalesce(latest_year.year, 9999)
 )
 
 select

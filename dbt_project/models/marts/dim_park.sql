@@ -2,15 +2,30 @@
 -- with its green-park designation as the 动态管理 decisions leave it today (the seed
 -- park_designations as initial load, then the recorded decisions; the latest decision wins).
 with registry as (
-    select park_code, park_name, city_code, city_name, level, park_type, false as is_generated
+    select
+        park_code,
+        park_name,
+        city_code,
+        city_name,
+        level,
+        park_type,
+        false as is_generated
     from {{ ref('park_registry') }}
     union all
-    select park_code, park_name, city_code, city_name, level, park_type, true as is_generated
-    from {{ source('intake', 'raw_park_registry_generated') }}
+    select
+        park_code,
+        park_name,
+        city_code,
+        city_name,
+        level,
+        park_type,
+        true as is_generated
+    from {{ ref('stg_park_registry_generated') }}
 ),
 
 latest_spell as (
-    select * from {{ ref('int_park_designation_spells') }} where is_latest
+    select * from {{ ref('int_park_designation_spells') }}
+    where is_latest
 ),
 
 decisions as (
@@ -27,8 +42,8 @@ designation_record as (
     from decisions
     where decision_type = 'designation'
     qualify row_number() over (
-        partition by park_code order by decision_date desc nulls last, decision_id desc nulls last
-    ) = 1
+            partition by park_code order by decision_date desc nulls last, decision_id desc nulls last
+        ) = 1
 ),
 
 revocation_record as (
@@ -42,8 +57,8 @@ revocation_record as (
     from decisions
     where decision_type = 'revocation'
     qualify row_number() over (
-        partition by park_code, effective_year order by decision_date desc nulls last, decision_id desc nulls last
-    ) = 1
+            partition by park_code, effective_year order by decision_date desc nulls last, decision_id desc nulls last
+        ) = 1
 )
 
 select
@@ -71,5 +86,5 @@ from registry
 left join latest_spell using (park_code)
 left join designation_record using (park_code)
 left join revocation_record
-    on revocation_record.park_code = registry.park_code
-    and revocation_record.effective_year = latest_spell.to_year_exclusive
+    on registry.park_code = revocation_record.park_code
+    and latest_spell.to_year_exclusive = revocation_record.effective_year

@@ -7,13 +7,17 @@ with parks as (
 ),
 
 years as (
-    select distinct year from {{ ref('int_park_year_facts') }} where version_set_id = 'current'
+    select distinct year from {{ ref('int_park_year_facts') }}
+    where version_set_id = 'current'
 ),
 
 designated as (
     -- the years a designation spell covers (revoked in year R: not designated from R on;
     -- restored in year S: designated again from S on)
-    select spells.park_code, spells.designation_batch_year, years.year
+    select
+        spells.park_code,
+        spells.designation_batch_year,
+        years.year
     from {{ ref('int_park_designation_spells') }} as spells
     inner join years
         on spells.from_year <= years.year
@@ -35,8 +39,8 @@ reviews as (
     from {{ ref('int_park_decisions') }}
     where decision_type = 'review'
     qualify row_number() over (
-        partition by park_code, year(decision_date) order by decision_date desc, decision_id desc nulls last
-    ) = 1
+            partition by park_code, year(decision_date) order by decision_date desc, decision_id desc nulls last
+        ) = 1
 ),
 
 review_due as (
@@ -45,17 +49,19 @@ review_due as (
         designated.year,
         'REVIEW_DUE' as flag_code,
         '复查到期' as flag_zh,
-        designation_batch_year || ' 年认定,' || designated.year || ' 年满 ' || (designated.year - designation_batch_year)
-            || ' 年(每 ' || {{ threshold_text('review_after_years', 'designated.year') }} || ' 年一次),应开展复查'
-            || coalesce(';已于 ' || strftime(reviews.review_date, '%Y-%m-%d') || ' 复查,结论:' || reviews.review_outcome, '')
+        designated.designation_batch_year || ' 年认定,' || designated.year || ' 年满 '
+        || (designated.year - designated.designation_batch_year)
+        || ' 年(每 ' || {{ threshold_text('review_after_years', 'designated.year') }} || ' 年一次),应开展复查'
+        || coalesce(';已于 ' || strftime(reviews.review_date, '%Y-%m-%d') || ' 复查,结论:' || reviews.review_outcome, '')
             as reason_zh
     from designated
     left join reviews
-        on reviews.park_code = designated.park_code
-        and reviews.year = designated.year
+        on designated.park_code = reviews.park_code
+        and designated.year = reviews.year
     -- every review cycle (3, 6, 9 … years after designation), not only the first
-    where designated.year > designation_batch_year
-        and (designated.year - designation_batch_year) % {{ threshold('review_after_years', 'designated.year') }} = 0
+    where designated.year > designated.designation_batch_year
+        and (designated.year - designated.designation_batch_year)
+        % {{ threshold('review_after_years', 'designated.year') }} = 0
 ),
 
 warning as (
@@ -65,7 +71,7 @@ warning as (
         'WARNING' as flag_code,
         '预警' as flag_zh,
         '综合评价得分 ' || printf('%.1f', e.total_score) || ' 分,低于 '
-            || {{ threshold_text('warning_below_score', 'e.year') }} || ' 分' as reason_zh
+        || {{ threshold_text('warning_below_score', 'e.year') }} || ' 分' as reason_zh
     from evaluation as e
     inner join designated using (park_code, year)
     where e.total_score < {{ threshold('warning_below_score', 'e.year') }}
@@ -81,9 +87,11 @@ revocation as (
             ';',
             case when e.total_score < {{ threshold('revoke_below_score', 'e.year') }}
                 then '综合评价得分 ' || printf('%.1f', e.total_score) || ' 分,低于 '
-                    || {{ threshold_text('revoke_below_score', 'e.year') }} || ' 分' end,
+                    || {{ threshold_text('revoke_below_score', 'e.year') }} || ' 分'
+            end,
             case when not e.b2_no_incidents
-                then '不满足必要条件 B2(重大安全事故和突发环境污染事件:' || e.b2_detail_zh || ')' end
+                then '不满足必要条件 B2(重大安全事故和突发环境污染事件:' || e.b2_detail_zh || ')'
+            end
         ) as reason_zh
     from evaluation as e
     inner join designated using (park_code, year)
@@ -96,7 +104,7 @@ large_revisions as (
         year,
         string_agg(
             indicator_id || ' 修订 ' || printf('%+.1f', change_pct) || '%(' || superseded_version_id
-                || ' → ' || replacing_version_id || ')',
+            || ' → ' || replacing_version_id || ')',
             ';' order by indicator_id, superseded_version_id
         ) as detail
     from {{ ref('fct_revisions') }}
@@ -120,7 +128,7 @@ repeated_rejections as (
         string_agg(distinct v.year || 'Q' || v.quarter, '、' order by v.year || 'Q' || v.quarter)
             as quarters
     from versions as v
-    inner join parks on parks.city_code = v.city_code
+    inner join parks on v.city_code = parks.city_code
     where v.is_rejected and v.previous_is_rejected
     group by parks.park_code, v.year
 ),
@@ -135,9 +143,11 @@ site_check as (
             ';',
             case when large_revisions.detail is not null
                 then '已发布指标被后续版本修订超过 ' || {{ threshold_text('revision_site_check_pct', 'year') }} || '%:'
-                    || large_revisions.detail end,
+                    || large_revisions.detail
+            end,
             case when repeated_rejections.quarters is not null
-                then '所在城市 ' || repeated_rejections.quarters || ' 连续两个版本被退回' end
+                then '所在城市 ' || repeated_rejections.quarters || ' 连续两个版本被退回'
+            end
         ) as reason_zh
     from large_revisions
     full outer join repeated_rejections using (park_code, year)

@@ -6,12 +6,20 @@
 -- when it has enough enterprises, else of all enterprises (cap and count: evaluation_thresholds).
 -- Classes by score percentile (seed).
 with enterprise_quarter as (
-    select * from {{ ref('stg_enterprise_quarter') }}
+    select * from {{ ref('int_enterprise_quarter_in_force') }}
 ),
 
 latest as (
-    select uscc, year, enterprise_name, park_code, city_code, industry_code,
-        land_mu, employees_persons, quarter as latest_quarter
+    select
+        uscc,
+        year,
+        enterprise_name,
+        park_code,
+        city_code,
+        industry_code,
+        land_mu,
+        employees_persons,
+        quarter as latest_quarter
     from enterprise_quarter
     qualify row_number() over (partition by uscc, year order by quarter desc, version_id desc) = 1
 ),
@@ -80,8 +88,10 @@ benchmarked as (
 indicator_scores as (
     select
         *,
-        case when n_in_division >= {{ threshold('mujun_division_min_enterprises', 'benchmarked.year') }} then division_median
-            else province_median end as benchmark,
+        case when n_in_division >= {{ threshold('mujun_division_min_enterprises', 'benchmarked.year') }} then
+                division_median
+            else province_median
+        end as benchmark,
         n_in_division >= {{ threshold('mujun_division_min_enterprises', 'benchmarked.year') }} as benchmark_is_division
     from benchmarked
 ),
@@ -90,7 +100,8 @@ enterprise_scores as (
     select
         uscc,
         year,
-        {%- for code in ['tax_per_mu', 'value_added_per_mu', 'value_added_per_tce', 'value_added_per_t_pollutant', 'rd_share', 'value_added_per_employee'] %}
+        {%- for code in ['tax_per_mu', 'value_added_per_mu', 'value_added_per_tce', 'value_added_per_t_pollutant',
+                         'rd_share', 'value_added_per_employee'] %}
         max(case when mujun_indicator_code = '{{ code }}' then value end) as {{ code }},
         max(case when mujun_indicator_code = '{{ code }}' then benchmark end) as {{ code }}_benchmark,
         {%- endfor %}
@@ -134,8 +145,8 @@ thresholds as (
         lo.mujun_score + (p.h - floor(p.h)) * (coalesce(hi.mujun_score, lo.mujun_score) - lo.mujun_score)
             as threshold_score
     from cutoff_positions as p
-    inner join ranked as lo on lo.year = p.year and lo.position = floor(p.h)
-    left join ranked as hi on hi.year = p.year and hi.position = floor(p.h) + 1
+    inner join ranked as lo on p.year = lo.year and lo.position = floor(p.h)
+    left join ranked as hi on p.year = hi.year and hi.position = floor(p.h) + 1
 ),
 
 classified as (
@@ -144,7 +155,10 @@ classified as (
         s.year,
         coalesce(
             arg_max(t.mujun_class, t.lower_percentile) filter (where s.mujun_score >= t.threshold_score),
-            (select mujun_class from {{ ref('mujun_class_cutoffs') }} where lower_percentile is null)
+            (
+                select cutoffs.mujun_class from {{ ref('mujun_class_cutoffs') }} as cutoffs
+                where cutoffs.lower_percentile is null
+            )
         ) as mujun_class
     from enterprise_scores as s
     left join thresholds as t using (year)
@@ -169,7 +183,8 @@ select
     e.rd_expense_wan_yuan,
     e.energy_tce,
     e.pollutant_emissions_t,
-    s.* exclude (uscc, year, mujun_score),
+    -- EXCLUDE takes the bare names of the star's own columns
+    s.* exclude (uscc, year, mujun_score),  -- noqa: RF02
     s.mujun_score,
     c.mujun_class,
     e.source_version_ids

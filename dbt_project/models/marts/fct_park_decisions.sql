@@ -8,7 +8,12 @@ with decisions as (
 ),
 
 parks as (
-    select park_code, park_name, city_code, city_name from {{ ref('dim_park') }}
+    select
+        park_code,
+        park_name,
+        city_code,
+        city_name
+    from {{ ref('dim_park') }}
 )
 
 select

@@ -9,7 +9,11 @@ facts as (
 ),
 
 parks as (
-    select park_code, city_code, level from {{ ref('dim_park') }}
+    select
+        park_code,
+        city_code,
+        level
+    from {{ ref('dim_park') }}
 ),
 
 dimension_scores as (
@@ -39,15 +43,17 @@ incidents as (
             concat_ws(
                 '、',
                 case when w.major_accidents_count > 0
-                    then w.year || ' 年重大安全事故 ' || w.major_accidents_count || ' 起' end,
+                    then w.year || ' 年重大安全事故 ' || w.major_accidents_count || ' 起'
+                end,
                 case when w.pollution_incidents_count > 0
-                    then w.year || ' 年突发环境污染事件 ' || w.pollution_incidents_count || ' 起' end
+                    then w.year || ' 年突发环境污染事件 ' || w.pollution_incidents_count || ' 起'
+                end
             ),
             '；' order by w.year
         ) filter (where w.major_accidents_count > 0 or w.pollution_incidents_count > 0) as incidents_zh
     from facts as f
     inner join facts as w
-        on w.park_code = f.park_code
+        on f.park_code = w.park_code
         and w.year between f.year - 2 and f.year
     group by f.park_code, f.year, f.major_accidents_count, f.pollution_incidents_count
 ),
@@ -108,8 +114,8 @@ select
     necessary_conditions_met,
     failed_conditions_zh,
     total_score >= {{ threshold('compliant_min_score', 'year') }} and necessary_conditions_met as is_compliant,
-    row_number() over (partition by city_code, year order by total_score desc, park_code) as rank_in_city,
-    row_number() over (partition by year order by total_score desc, park_code) as rank_in_province,
+    row_number() over (partition by city_code, year order by total_score desc, park_code asc) as rank_in_city,
+    row_number() over (partition by year order by total_score desc, park_code asc) as rank_in_province,
     quarters_accepted,
     source_version_ids,
     edition_id

@@ -32,7 +32,7 @@ scored as (
         i.edition_id
     from indicator_values as v
     inner join indicators as i
-        on i.indicator_id = v.indicator_id
+        on v.indicator_id = i.indicator_id
         and v.year between i.valid_from_year and coalesce(i.valid_to_year, 9999)
 )
 

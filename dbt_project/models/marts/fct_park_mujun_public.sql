@@ -4,7 +4,11 @@
 -- scored enterprises, lets greenpark.publish.disclosure choose the complementary cells; it is NULL
 -- when it is itself below the threshold.
 with enterprises as (
-    select park_code, year, mujun_class from {{ ref('fct_enterprise_mujun') }}
+    select
+        park_code,
+        year,
+        mujun_class
+    from {{ ref('fct_enterprise_mujun') }}
 ),
 
 classes as (
@@ -12,7 +16,12 @@ classes as (
 ),
 
 park_years as (
-    select park_code, year, count(*) as n_total from enterprises group by park_code, year
+    select
+        park_code,
+        year,
+        count(*) as n_total
+    from enterprises
+    group by park_code, year
 ),
 
 counts as (
@@ -25,14 +34,17 @@ counts as (
     from park_years
     cross join classes
     left join enterprises
-        on enterprises.park_code = park_years.park_code
-        and enterprises.year = park_years.year
-        and enterprises.mujun_class = classes.mujun_class
+        on park_years.park_code = enterprises.park_code
+        and park_years.year = enterprises.year
+        and classes.mujun_class = enterprises.mujun_class
     group by all
 ),
 
 flagged as (
-    select *, n_enterprises < {{ threshold('suppress_below_enterprises', 'counts.year') }} as is_suppressed from counts
+    select
+        *,
+        n_enterprises < {{ threshold('suppress_below_enterprises', 'counts.year') }} as is_suppressed
+    from counts
 )
 
 select
@@ -42,5 +54,7 @@ select
     case when not is_suppressed then n_enterprises end as n_enterprises,
     case when not is_suppressed then 100.0 * n_enterprises / n_total end as share_pct,
     is_suppressed,
-    case when n_total >= {{ threshold('suppress_below_enterprises', 'flagged.year') }} then n_total end as n_enterprises_total
+    case
+        when n_total >= {{ threshold('suppress_below_enterprises', 'flagged.year') }} then n_total
+    end as n_enterprises_total
 from flagged

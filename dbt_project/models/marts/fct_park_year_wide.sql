@@ -7,7 +7,12 @@ with facts as (
 ),
 
 indicators as (
-    select park_code, year, indicator_id, value from {{ ref('fct_park_indicators') }}
+    select
+        park_code,
+        year,
+        indicator_id,
+        value
+    from {{ ref('fct_park_indicators') }}
 ),
 
 pivoted as (
@@ -23,11 +28,17 @@ pivoted as (
 ),
 
 evaluation as (
-    select park_code, year, total_score, is_compliant from {{ ref('fct_park_evaluation') }}
+    select
+        park_code,
+        year,
+        total_score,
+        is_compliant
+    from {{ ref('fct_park_evaluation') }}
 )
 
 select
-    facts.* exclude (version_set_id),
+    -- EXCLUDE takes the bare names of the star's own columns
+    facts.* exclude (version_set_id),  -- noqa: RF02
     pivoted.* exclude (park_code, year),
     evaluation.total_score,
     evaluation.is_compliant

@@ -7,16 +7,20 @@ with facts as (
 province_totals as (
     select
         year,
-        count(distinct park_code) as n_parks,
         {%- for col in park_year_flow_columns() %}
-        sum({{ col }}) as {{ col }}{{ "," if not loop.last }}
+        sum({{ col }}) as {{ col }},
         {%- endfor %}
+        count(distinct park_code) as n_parks
     from facts
     group by year
 )
 
 select
-    *,
+    year,
+    n_parks,
+    {%- for col in park_year_flow_columns() %}
+    {{ col }},
+    {%- endfor %}
     {{ ratio('energy_tce', 'value_added_wan_yuan') }} as energy_intensity_tce_per_wan_yuan,
     {{ ratio('co2_t', 'value_added_wan_yuan') }} as co2_intensity_t_per_wan_yuan,
     {{ ratio('fresh_water_wan_m3 * 10000', 'value_added_wan_yuan') }} as water_intensity_m3_per_wan_yuan,

@@ -36,21 +36,31 @@ indicator_values as (
 ),
 
 old_side as (
-    select pairs.*, v.park_code, v.indicator_id, v.value, v.source_version_ids
+    select
+        pairs.*,
+        v.park_code,
+        v.indicator_id,
+        v.value,
+        v.source_version_ids
     from pairs
     inner join indicator_values as v
-        on v.version_set_id = pairs.old_set_id
-        and v.city_code = pairs.city_code
-        and v.year = pairs.year
+        on pairs.old_set_id = v.version_set_id
+        and pairs.city_code = v.city_code
+        and pairs.year = v.year
 ),
 
 new_side as (
-    select pairs.*, v.park_code, v.indicator_id, v.value, v.source_version_ids
+    select
+        pairs.*,
+        v.park_code,
+        v.indicator_id,
+        v.value,
+        v.source_version_ids
     from pairs
     inner join indicator_values as v
-        on v.version_set_id = pairs.new_set_id
-        and v.city_code = pairs.city_code
-        and v.year = pairs.year
+        on pairs.new_set_id = v.version_set_id
+        and pairs.city_code = v.city_code
+        and pairs.year = v.year
 ),
 
 compared as (
@@ -88,4 +98,4 @@ from compared
 -- The same inputs give bit-identical values, but a changed summand order can move the last bits:
 -- changes below 1e-9 relative are not revisions.
 where (old_value is null) <> (new_value is null)
-   or abs(new_value - old_value) > 1e-9 * greatest(abs(old_value), abs(new_value))
+    or abs(new_value - old_value) > 1e-9 * greatest(abs(old_value), abs(new_value))

@@ -3,7 +3,8 @@
 -- 实施中/已完成 vs 100 %; T3–T6 intensity change vs 2021 (or the earliest year present) for the
 -- province (city_code NULL) and each city. The notice sets no number for T3–T6 (大幅降低).
 with years as (
-    select distinct year from {{ ref('int_park_year_facts') }} where version_set_id = 'current'
+    select distinct year from {{ ref('int_park_year_facts') }}
+    where version_set_id = 'current'
 ),
 
 parks as (
@@ -11,7 +12,8 @@ parks as (
 ),
 
 facts as (
-    select * from {{ ref('int_park_year_facts') }} where version_set_id = 'current'
+    select * from {{ ref('int_park_year_facts') }}
+    where version_set_id = 'current'
 ),
 
 designated as (
@@ -20,8 +22,8 @@ designated as (
         count(parks.park_code) as n_designated
     from years
     left join parks
-        on parks.designation_batch_year <= years.year
-        and (parks.revoked_year is null or parks.revoked_year > years.year)
+        on years.year >= parks.designation_batch_year
+        and (parks.revoked_year is null or years.year < parks.revoked_year)
     group by years.year
 ),
 
@@ -41,14 +43,22 @@ base_year as (
 ),
 
 intensities as (
-    select null::varchar as city_code, year,
-        energy_intensity_tce_per_wan_yuan, co2_intensity_t_per_wan_yuan,
-        water_intensity_m3_per_wan_yuan, solid_waste_intensity_t_per_wan_yuan
+    select
+        cast(null as varchar) as city_code,
+        year,
+        energy_intensity_tce_per_wan_yuan,
+        co2_intensity_t_per_wan_yuan,
+        water_intensity_m3_per_wan_yuan,
+        solid_waste_intensity_t_per_wan_yuan
     from {{ ref('fct_province_year') }}
     union all
-    select city_code, year,
-        energy_intensity_tce_per_wan_yuan, co2_intensity_t_per_wan_yuan,
-        water_intensity_m3_per_wan_yuan, solid_waste_intensity_t_per_wan_yuan
+    select
+        city_code,
+        year,
+        energy_intensity_tce_per_wan_yuan,
+        co2_intensity_t_per_wan_yuan,
+        water_intensity_m3_per_wan_yuan,
+        solid_waste_intensity_t_per_wan_yuan
     from {{ ref('fct_city_year') }}
 ),
 
@@ -62,12 +72,14 @@ intensity_long as (
 ),
 
 intensity_targets as (
-    select * from (values
+    select * from (
+        values
         ('energy_intensity_tce_per_wan_yuan', 'T3_ENERGY_INTENSITY', '单位工业增加值综合能耗较基期变化'),
         ('co2_intensity_t_per_wan_yuan', 'T4_CO2_INTENSITY', '单位工业增加值二氧化碳排放量较基期变化'),
         ('water_intensity_m3_per_wan_yuan', 'T5_WATER_INTENSITY', '单位工业增加值新鲜水耗较基期变化'),
         ('solid_waste_intensity_t_per_wan_yuan', 'T6_SOLID_WASTE_INTENSITY', '单位工业增加值固体废物产生量较基期变化')
-    ) as t(measure, target_id, target_name)
+    -- the alias names the VALUES columns (sqlfluff takes it for an unused table alias)
+    ) as intensity_target (measure, target_id, target_name)  -- noqa: AL05
 ),
 
 intensity_change as (
@@ -77,9 +89,9 @@ intensity_change as (
         t.target_name,
         cur.city_code,
         100 * (cur.intensity / nullif(base.intensity, 0) - 1) as actual_value,
-        null::double as target_value,
+        cast(null as double) as target_value,
         '%' as unit,
-        null::double as progress_pct,
+        cast(null as double) as progress_pct,
         case
             when b.base_year = 2021 then '较 2021 年变化(负值为下降);通知要求大幅降低,未给出量化目标'
             else '数据中无 2021 年,以最早年份 ' || b.base_year || ' 年为基期(负值为下降);通知要求大幅降低,未给出量化目标'
@@ -88,9 +100,9 @@ intensity_change as (
     cross join base_year as b
     inner join intensity_targets as t using (measure)
     left join intensity_long as base
-        on base.measure = cur.measure
+        on cur.measure = base.measure
         and base.city_code is not distinct from cur.city_code
-        and base.year = b.base_year
+        and b.base_year = base.year
 ),
 
 designated_target as (
@@ -98,7 +110,7 @@ designated_target as (
         year,
         'T1_DESIGNATED_PARKS' as target_id,
         '建成省级绿色低碳工业园区' as target_name,
-        null::varchar as city_code,
+        cast(null as varchar) as city_code,
         cast(n_designated as double) as actual_value,
         50.0 as target_value,
         '个' as unit,
@@ -112,7 +124,7 @@ retrofit_target as (
         years.year,
         'T2_RETROFIT_SHARE' as target_id,
         '省级以上园区开展循环化改造比例' as target_name,
-        null::varchar as city_code,
+        cast(null as varchar) as city_code,
         100.0 * retrofit.n_retrofitting / nullif(retrofit.n_parks, 0) as actual_value,
         100.0 as target_value,
         '%' as unit,
@@ -122,11 +134,38 @@ retrofit_target as (
     left join retrofit using (year)
 )
 
-select year, target_id, target_name, city_code, actual_value, target_value, unit, progress_pct, note_zh
+select
+    year,
+    target_id,
+    target_name,
+    city_code,
+    actual_value,
+    target_value,
+    unit,
+    progress_pct,
+    note_zh
 from designated_target
 union all
-select year, target_id, target_name, city_code, actual_value, target_value, unit, progress_pct, note_zh
+select
+    year,
+    target_id,
+    target_name,
+    city_code,
+    actual_value,
+    target_value,
+    unit,
+    progress_pct,
+    note_zh
 from retrofit_target
 union all
-select year, target_id, target_name, city_code, actual_value, target_value, unit, progress_pct, note_zh
+select
+    year,
+    target_id,
+    target_name,
+    city_code,
+    actual_value,
+    target_value,
+    unit,
+    progress_pct,
+    note_zh
 from intensity_change

@@ -1,17 +1,15 @@
--- One row per enterprise-quarter (confidential) from the version in force of each city-quarter.
-with versions_in_force as (
-    select version_id
-    from {{ source('intake', 'submission_versions') }}
-    where in_force
+-- 企业季度数据 rows of every accepted version (confidential): codes upper-cased and trimmed,
+-- contract columns renamed with their unit suffixes and typed, nothing filtered.
+with source as (
+    select * from {{ source('intake', 'raw_enterprise_quarter') }}
 ),
 
-enterprise_quarter as (
+renamed as (
     select
-        {{ staged_columns(enterprise_quarter_measures(), 'raw',
+        {{ staged_columns(enterprise_quarter_measures(), 'source',
                           code_columns=['uscc', 'park_code', 'industry_code'],
                           text_columns=['enterprise_name']) }}
-    from {{ source('intake', 'raw_enterprise_quarter') }} as raw
-    inner join versions_in_force using (version_id)
+    from source
 )
 
-select * from enterprise_quarter
+select * from renamed

@@ -1,25 +1,13 @@
--- One row per park-year: of the versions in force, the annual row of the latest quarter wins
--- (the sheet is required in Q4 and optional earlier).
-with versions_in_force as (
-    select version_id
-    from {{ source('intake', 'submission_versions') }}
-    where in_force
+-- 园区年度信息 rows of every accepted version (any quarter's file may carry them): contract
+-- columns renamed with their unit suffixes and typed, nothing filtered.
+with source as (
+    select * from {{ source('intake', 'raw_park_annual') }}
 ),
 
-park_annual as (
+renamed as (
     select
-        {{ staged_columns(park_annual_measures(), 'raw') }}
-    from {{ source('intake', 'raw_park_annual') }} as raw
-    inner join versions_in_force using (version_id)
-),
-
-latest_quarter_wins as (
-    select *
-    from park_annual
-    qualify row_number() over (
-        partition by park_code, year
-        order by quarter desc, version_id desc, source_row
-    ) = 1
+        {{ staged_columns(park_annual_measures(), 'source') }}
+    from source
 )
 
-select * from latest_quarter_wins
+select * from renamed

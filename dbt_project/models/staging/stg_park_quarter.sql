@@ -1,15 +1,13 @@
--- One row per park-quarter from the version in force of each city-quarter.
-with versions_in_force as (
-    select version_id
-    from {{ source('intake', 'submission_versions') }}
-    where in_force
+-- 园区季度指标 rows of every accepted version (the intake loads nothing for a rejected one):
+-- contract columns renamed with their unit suffixes and typed, nothing filtered.
+with source as (
+    select * from {{ source('intake', 'raw_park_quarter') }}
 ),
 
-park_quarter as (
+renamed as (
     select
-        {{ staged_columns(park_quarter_measures(), 'raw', text_columns=['park_name']) }}
-    from {{ source('intake', 'raw_park_quarter') }} as raw
-    inner join versions_in_force using (version_id)
+        {{ staged_columns(park_quarter_measures(), 'source', text_columns=['park_name']) }}
+    from source
 )
 
-select * from park_quarter
+select * from renamed
