@@ -325,21 +325,29 @@ def test_report_shows_baselines_and_the_city_ranking(built, warehouse):
 
 def test_designation_in_a_past_year_follows_the_decisions_of_a_revoked_then_restored_park(built):
     """3301-02 (fixture): designated 2023, revoked 2024, restored 2025. dim_park says only where it
-    stands today; the 2024 report and bulletin must read 已撤销, the 2025 ones 已认定."""
+    stands today; the 2024 report and bulletin must read 已撤销 (revoked in 2024, listed under
+    已撤销认定), the 2025 ones 已认定 with no revocation year."""
     public = built[2]
 
-    def registry_status(year: int) -> str:
-        page = (public / "bulletin" / f"{year}.html").read_text(encoding="utf-8")
-        registry = page.split('id="registry"', 1)[1]
+    def bulletin(year: int) -> str:
+        return (public / "bulletin" / f"{year}.html").read_text(encoding="utf-8")
+
+    def registry_status(year: int) -> tuple[str, str]:
+        registry = bulletin(year).split('id="registry"', 1)[1]
         row = re.search(r"<tr>(?:(?!</tr>).)*?<td[^>]*>3301-02</td>(.*?)</tr>", registry, re.DOTALL)
-        return re.findall(r"<td[^>]*>(.*?)</td>", row.group(1))[2]
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1))
+        return cells[2], cells[4]
+
+    def revoked_section(year: int) -> str:
+        return bulletin(year).split('<h2 id="revoked"', 1)[1].split("<h2", 1)[0]
 
     def report_status(year: int) -> str:
         page = (public / "parks" / "3301-02" / f"{year}.html").read_text(encoding="utf-8")
         return re.search(r'<span class="gp-k">认定状态</span><span class="gp-v">(.*?)</span>', page).group(1)
 
-    assert (registry_status(2024), report_status(2024)) == ("已撤销", "已撤销")
-    assert (registry_status(2025), report_status(2025)) == ("已认定", "已认定")
+    assert (registry_status(2024), report_status(2024)) == (("已撤销", "2024 年"), "已撤销")
+    assert (registry_status(2025), report_status(2025)) == (("已认定", "—"), "已认定")
+    assert "3301-02" in revoked_section(2024) and "3301-02" not in revoked_section(2025)
 
 
 def test_quarter_without_accepted_data_is_shown_not_dropped(built, warehouse):

@@ -51,6 +51,12 @@ def designation_status(changes: list[tuple[int, bool]], year: int) -> str:
     return DESIGNATED if before[-1] else REVOKED
 
 
+def revoked_in(changes: list[tuple[int, bool]], year: int) -> int | None:
+    """The year the revocation in force at the end of `year` took effect; None while designated."""
+    before = [(from_year, designated) for from_year, designated in changes if from_year <= year]
+    return before[-1][0] if before and not before[-1][1] else None
+
+
 def sentence_zh(d: dict) -> str:
     """One decision as the bulletin states it."""
     dated = not is_missing(d.get("decision_date"))

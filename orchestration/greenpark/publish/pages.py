@@ -34,7 +34,7 @@ import pandas as pd
 import yaml
 
 from . import charts
-from .decision_notices import decisions_of_year, designation_status, designation_years
+from .decision_notices import decisions_of_year, designation_status, designation_years, revoked_in
 from .fields import CONDITIONS, page_labels
 from .markup import is_missing, render, split_ids, title
 from .marts import Marts, join_new_columns, parse_version_id
@@ -387,7 +387,7 @@ class _Site:
         for p in self.m.dim_park.itertuples(index=False):
             if not is_missing(p.designation_batch_year) and int(p.designation_batch_year) == year:
                 items["新认定"].append((p.park_code, f"{int(p.designation_batch_year)} 年批次认定"))
-            if not is_missing(p.revoked_year) and int(p.revoked_year) == year:
+            if revoked_in(self.designation_changes.get(p.park_code, []), year) == year:
                 earlier = self.flags[(self.flags.park_code == p.park_code) & (self.flags.year <= year)
                                      & (self.flags.flag_zh == "建议撤销认定")]
                 reason = earlier.iloc[-1].reason_zh if len(earlier) else "经复查撤销认定"
@@ -406,7 +406,8 @@ class _Site:
         sections = [{"title": s, "anchor": ANCHORS[s], "items": [
             {"code": code, "name": self.park_name(code), "href": href(code), "city": self.parks.city_name.get(code),
              "reason": reason} for code, reason in items.get(s, [])]} for s in BULLETIN_SECTIONS]
-        registry = [{**p, "status": self.designation_as_of(p, year), "href": href(p["park_code"])}
+        registry = [{**p, "status": self.designation_as_of(p, year), "href": href(p["park_code"]),
+                     "revoked_year": revoked_in(self.designation_changes.get(p["park_code"], []), year)}
                     for p in _records(self.m.dim_park)]
         # The year's recorded 动态管理 decisions, each with its date, document and public reason.
         decisions = [{**d, "href": href(d["park_code"])} for d in decisions_of_year(self.m.fct_park_decisions, year)
