@@ -22,7 +22,6 @@ from ..quality.notify import notify_reminder
 from ..registry import city_names, load_cities, load_parks
 from . import accounts, overview, views
 from .accounts import User
-from .door import wait_seconds
 from .web import portal_of, remote, render, require_csrf, session_user
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -156,7 +155,8 @@ async def console_remind(request: Request):
         write_json(folder / f"{stem}.json", notice)
         html = portal.templates.get_template("reminder_notice.html").render(n=notice, demo=portal.settings.demo_data)
         (folder / f"{stem}.html").write_text(html, encoding="utf-8")
-        sent_to = notify_reminder(next((c for c in load_cities(portal.settings) if c.code == city), None), notice)
+        sent_to = notify_reminder(next((c for c in load_cities(portal.settings) if c.code == city), None), notice,
+                                  portal.settings)
         outcome = "sent" if sent_to else "outbox"
     else:
         stem, outcome = None, "nothing_missing"
@@ -232,7 +232,7 @@ async def console_record(request: Request):
             inspectors=[n for n in re.split(r"[、,,;;\s]+", fields["inspectors"]) if n],
             findings_text=fields["findings_text"] or None,
             corrects_decision_id=_int(fields["corrects_decision_id"], "更正的记录编号"))
-        path, wait = portal.settings.warehouse_path, wait_seconds()
+        path, wait = portal.settings.warehouse_path, portal.settings.portal_wait_s
         with portal.door._warehouse_lock, exclusive_run(path, wait_seconds=wait), \
                 connect(path, wait_seconds=wait) as con:
             row = mgmt.record(con, decision, parks=set(load_parks(portal.settings).park_code),

@@ -17,7 +17,6 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
 from ..contract import FILENAME_RE
-from ..intake import guards
 from ..quality.findings import SEVERITY_ZH
 from ..registry import city_names
 from ..settings import Settings
@@ -46,7 +45,7 @@ class Portal:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.store = open_store(settings)
-        self.signer = Signer(secret_key(settings))
+        self.signer = Signer(secret_key(settings), session_seconds=settings.portal_session_seconds)
         self.door = Door(settings, self.store)
         self.versions = views.VersionsView(settings)
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"),
@@ -59,7 +58,7 @@ class Portal:
 
     def today(self) -> dt.date:
         """Read per request: the portal runs for months, settings.today is fixed per Settings."""
-        return Settings(repo_root=self.settings.repo_root, workdir=self.settings.workdir).today
+        return self.settings.current_date()
 
     def city_name(self, code: str | None) -> str:
         return city_names(self.settings).get(code or "", code or "")
@@ -169,7 +168,7 @@ async def receive_upload(request: Request, user: User, csrf: str | None) -> Uplo
     city = portal.door.city(user.city_code)
     if city is None:
         raise UploadRefused("本账号的城市不在名录中", 403)
-    limit = guards.max_file_bytes()
+    limit = portal.settings.file_limits.max_file_bytes
     too_big = f"文件超过上限 {limit / 1048576:.0f} MB,未予接收"
     length = request.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > limit + MULTIPART_OVERHEAD):
@@ -215,7 +214,7 @@ def upload_form(portal: Portal) -> dict:
     year, quarter = views.due_quarter(portal.today())
     return {"default_year": year, "default_quarter": quarter,
             "years": list(range(portal.today().year, portal.today().year - 4, -1)),
-            "max_mb": guards.max_file_bytes() // 1048576}
+            "max_mb": portal.settings.max_file_mb}
 
 
 def feedback_response(request: Request, user: User, version_id: str, kind: str, action: str) -> Response:
