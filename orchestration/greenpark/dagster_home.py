@@ -16,8 +16,6 @@ import dagster as dg
 
 from .settings import Settings
 
-STORAGE_MODES = ("sqlite", "postgres")
-
 
 def instance_yaml(settings: Settings) -> str:
     """dagster.yaml plus the storage block, with the home folder written in (not `{env: DAGSTER_HOME}`):

@@ -75,7 +75,8 @@ def pull(defs, instance) -> dg.ExecuteInProcessResult:
 
 def sensor_context(instance, defs, cursor=None) -> dg.SensorEvaluationContext:
     """As the daemon builds it: with the instance's ref, which resolving dynamic partitions needs."""
-    return dg.build_sensor_context(instance=instance, instance_ref=instance.get_ref(), cursor=cursor, definitions=defs)
+    return dg.build_sensor_context(instance=instance, instance_ref=instance.get_ref(), cursor=cursor, definitions=defs,
+                                   resources={"settings": defs.resources["settings"]})
 
 
 def versions(settings) -> dict[str, tuple[str, bool]]:
