@@ -23,7 +23,18 @@ def _echo_json(payload) -> None:
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """A bad environment variable ends any command with its name and exit code 2, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SettingsError as exc:
+            click.echo(str(exc), err=True)
+            ctx.exit(EXIT_CONFIG)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="greenpark")
 def main() -> None:
     """浙江省绿色低碳工业园区 数据仓库与信息公开(greenpark)。
@@ -31,11 +42,6 @@ def main() -> None:
     报送文件放在 sources/inbox/<城市代码>/,反馈写到 sources/outbox/<城市代码>/,
     公开网站生成在 site/public/。GREENPARK_WORKDIR 可把这些数据目录整体移到别处。
     """
-    try:
-        get_settings()  # a bad environment variable is named before any work starts
-    except SettingsError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(EXIT_CONFIG)
 
 
 @main.command()
