@@ -90,8 +90,7 @@ class Settings(BaseSettings):
     Field `x` is read from GREENPARK_X (case-insensitive); `dagster_home` from DAGSTER_HOME.
     """
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="forbid",
-                                      populate_by_name=True, validate_default=False)
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="forbid", populate_by_name=True)
 
     # --- where things are ---------------------------------------------------------------------
     repo_root: Path = REPO_ROOT
@@ -284,13 +283,6 @@ class Settings(BaseSettings):
     @property
     def portal_session_seconds(self) -> int:
         return int(self.portal_session_minutes * 60)
-
-    @property
-    def dbt_environment(self) -> dict[str, str]:
-        """What dbt's subprocess needs beyond dagster-dbt's own variables: the profile's warehouse
-        path (its own name: writing GREENPARK_WAREHOUSE would pin every later Settings in the
-        process to this warehouse) and telemetry off."""
-        return {"GREENPARK_DBT_WAREHOUSE": str(self.warehouse_path), **TELEMETRY_OFF}
 
     def tool_environment(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """The environment of a child process greenpark starts (dagster dev, dbt): this process's

@@ -73,7 +73,9 @@ class WarehouseDbtResource(DbtCliResource):
     metadata, which greenpark does not fetch.
 
     `warehouse`: the DuckDB file dbt's profile opens (settings.warehouse_path), put in dbt's
-    environment for the duration of each `cli()` call, with telemetry off."""
+    environment as GREENPARK_DBT_WAREHOUSE for the duration of each `cli()` call, with telemetry
+    off (its own name: writing GREENPARK_WAREHOUSE would pin every later Settings in the process
+    to this warehouse)."""
 
     warehouse: str | None = None
 
