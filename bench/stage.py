@@ -18,7 +18,7 @@ from greenpark.intake import warehouse
 from greenpark.intake.archive import pull_all
 from greenpark.intake.workbook import parse_workbook
 from greenpark.registry import load_cities, load_generated_parks
-from greenpark.resources import configure_environment, validator_for
+from greenpark.resources import validator_for
 from greenpark.settings import get_settings
 
 
@@ -35,7 +35,6 @@ def _timed(split: dict[str, float], name: str, fn):
 
 def main(stage: str) -> dict:
     settings = get_settings()
-    configure_environment(settings)
     split: dict[str, float] = defaultdict(float)
     out: dict = {"stage": stage}
     with warehouse.connect(settings.warehouse_path) as con:
@@ -47,19 +46,19 @@ def main(stage: str) -> dict:
         out["files"] = len(pending)
         if stage == "parse":
             for v in pending.itertuples():
-                _timed(split, "parse_s", parse_workbook)(v.archive_path, filename=v.filename)
+                _timed(split, "parse_s", parse_workbook)(v.archive_path, filename=v.filename, limits=settings.file_limits)
         elif stage == "validate":
-            validator = _timed(split, "validator_setup_s", validator_for)(settings.workdir, settings.today)
+            validator = _timed(split, "validator_setup_s", validator_for)(settings)
             statuses = Counter()
             for v in pending.itertuples():
-                parsed = _timed(split, "parse_s", parse_workbook)(v.archive_path, filename=v.filename)
+                parsed = _timed(split, "parse_s", parse_workbook)(v.archive_path, filename=v.filename, limits=settings.file_limits)
                 findings = _timed(split, "validate_s", validator.validate)(
                     parsed, expected_city=v.city_code, received_at=v.received_at.to_pydatetime())
                 statuses[len(findings) == 0] += 1
             out["clean_files"] = statuses[True]
         elif stage == "intake":
             warehouse.replace_generated_registry(con, load_generated_parks(settings))
-            validator = _timed(split, "validator_setup_s", validator_for)(settings.workdir, settings.today)
+            validator = _timed(split, "validator_setup_s", validator_for)(settings)
             processing.parse_workbook = _timed(split, "parse_s", processing.parse_workbook)
             validator.check_file = _timed(split, "validate_s", validator.check_file)
             validator.finish = _timed(split, "validate_s", validator.finish)
@@ -68,7 +67,7 @@ def main(stage: str) -> dict:
             processing.record_outcome = _timed(split, "load_s", processing.record_outcome)
             # As in `greenpark run`: a helper process prepares versions from the end meanwhile
             # (its share is not in parse_s / validate_s, which time this process only).
-            with prefetch.prefetching(pending) as helper:
+            with prefetch.prefetching(pending, settings) as helper:
                 statuses = Counter(processing.process_version(con, validator, settings, v, prefetch.take(v["version_id"])).status
                                    for _, v in pending.iterrows())
             out["statuses"] = dict(sorted(statuses.items()))

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import json
-import os
 import smtplib
 from email.message import EmailMessage
 
@@ -10,6 +9,7 @@ import dagster as dg
 
 from .assets.intake import ARCHIVE_KEY, VERSIONS_KEY
 from .assets.missing_submissions import MISSING_KEY
+from .assets.public_site import SITE_KEY
 from .submission.contract import FILENAME_RE
 from .intake.archive import sha256_of
 from .intake.drop_scan import scan_drops
@@ -22,8 +22,9 @@ from .partitions import (
 )
 from .quality.notify import send_mail, smtp_settings
 from .registry import load_cities
+from .resources import SettingsResource
 from .runner import stopped_by_rules_check
-from .settings import get_settings
+from .settings import Settings
 
 # Every job writes the one DuckDB file; dagster.yaml lets one run with this tag go at a time.
 WAREHOUSE_TAGS = {"greenpark/warehouse": "write"}
@@ -31,9 +32,6 @@ INTAKE_GROUPS = ("raw", "core")
 
 
 def build_automation(partitions: dg.MultiPartitionsDefinition):
-    # public_site reads the dbt manifest when imported: only once the definitions are being built.
-    from .assets.public_site import SITE_KEY
-
     intake = dg.AssetSelection.groups(*INTAKE_GROUPS)
     # Everything but the intake and the deadline report: dbt seeds and models, then the site.
     publish = dg.AssetSelection.all() - intake - dg.AssetSelection.assets(MISSING_KEY)
@@ -56,7 +54,7 @@ def build_automation(partitions: dg.MultiPartitionsDefinition):
 
     @dg.sensor(jobs=[intake_job, pull_job], minimum_interval_seconds=30,
                default_status=dg.DefaultSensorStatus.RUNNING)
-    def drop_location_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+    def drop_location_sensor(context: dg.SensorEvaluationContext, settings: SettingsResource) -> dg.SensorResult:
         """Read-only: lists every drop location, compares with the cursor, one run per new file.
 
         The run key is the file's SHA-256 plus where it lies (drop location and name): Dagster
@@ -65,7 +63,6 @@ def build_automation(partitions: dg.MultiPartitionsDefinition):
         new name) gets its run. A file that names its quarter goes to that city-quarter's slice,
         whose quarter partition is added here if new.
         """
-        settings = get_settings()
         seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
         changed, current = scan_drops(load_cities(settings), seen)
         quarters, requests = set(quarter_keys(settings)), []
@@ -120,7 +117,7 @@ def build_automation(partitions: dg.MultiPartitionsDefinition):
         return dg.RunRequest(run_key=f"missing-{context.scheduled_execution_time:%Y-%m-%d}")
 
     @dg.run_failure_sensor(default_status=dg.DefaultSensorStatus.RUNNING)
-    def run_failure_alert_sensor(context: dg.RunFailureSensorContext):
+    def run_failure_alert_sensor(context: dg.RunFailureSensorContext, settings: SettingsResource):
         """Every failed run goes to the data team's log (and e-mail when configured).
 
         A slice stopped by its blocking rules check is a rejected submission, not a system fault:
@@ -139,12 +136,12 @@ def build_automation(partitions: dg.MultiPartitionsDefinition):
             "kind": "rejected_submission" if rejected else "failure",
             "error": message,
         }
-        log = get_settings().workdir / "logs" / "run_failures.jsonl"
+        log = settings.workdir / "logs" / "run_failures.jsonl"
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         if record["kind"] == "failure":
-            _email_data_team(record)
+            _email_data_team(record, settings)
 
     return (
         [pull_job, intake_job, publish_job, missing_job],
@@ -153,8 +150,8 @@ def build_automation(partitions: dg.MultiPartitionsDefinition):
     )
 
 
-def _email_data_team(record: dict) -> None:
-    recipient, config = os.environ.get("GREENPARK_ALERT_EMAIL"), smtp_settings()
+def _email_data_team(record: dict, settings: Settings) -> None:
+    recipient, config = settings.alert_email, smtp_settings(settings)
     if not recipient or config is None:
         return
     message = EmailMessage()

@@ -13,16 +13,28 @@ from pathlib import Path
 
 import click
 
-from .settings import get_settings
+from .settings import SettingsError, get_settings
 
 EXIT_FAILURE = 3  # the run itself failed (distinct from validate's 0/1/2 verdicts)
+EXIT_CONFIG = 2  # an environment variable holds an unusable value (like a wrong option)
 
 
 def _echo_json(payload) -> None:
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """A bad environment variable ends any command with its name and exit code 2, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SettingsError as exc:
+            click.echo(str(exc), err=True)
+            ctx.exit(EXIT_CONFIG)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="greenpark")
 def main() -> None:
     """浙江省绿色低碳工业园区 数据仓库与信息公开(greenpark)。
@@ -118,11 +130,11 @@ def validate(file: Path, city: str | None, as_json: bool) -> None:
     from .quality.validation import Validator
 
     settings = get_settings()
-    parsed = parse_workbook(file)
+    parsed = parse_workbook(file, limits=settings.file_limits)
     history = None
     # Cross-file rules compare with the last accepted quarters when a warehouse is at hand.
     if parsed.year is not None and settings.warehouse_path.exists():
-        with connect(settings.warehouse_path, read_only=True) as con:
+        with connect(settings.warehouse_path, read_only=True, wait_seconds=settings.lock_wait_s) as con:
             history = load_history(con, city or parsed.city_code, parsed.year, parsed.quarter)
     findings = Validator(settings).validate(parsed, expected_city=city, history=history)
     status = status_of(findings)
@@ -141,14 +153,12 @@ QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}
 
 
 def _execute(keys: list[str] | None, as_json: bool, publish: bool = True) -> None:
-    import dagster as dg
 
-    from .dagster_home import ensure_dagster_home
+    from .dagster_home import open_instance
     from .definitions import build_definitions
     from .runner import run_pipeline
 
     settings = get_settings()
-    ensure_dagster_home(settings)
     started = time.perf_counter()
     defs = build_definitions(settings)
 
@@ -166,7 +176,7 @@ def _execute(keys: list[str] | None, as_json: bool, publish: bool = True) -> Non
     from .intake.warehouse import exclusive_run
 
     # CLI runs bypass Dagster's run queue, and dbt opens the warehouse itself: one run at a time.
-    with exclusive_run(settings.warehouse_path), dg.DagsterInstance.get() as instance, \
+    with exclusive_run(settings.warehouse_path, wait_seconds=settings.lock_wait_s), open_instance(settings) as instance, \
             run_log.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
         if not as_json:
             click.echo("拉取各市报送目录中的新文件…", err=True)
@@ -223,7 +233,7 @@ def _run_summary(settings, result, seconds: float) -> dict:
 
     versions = {}
     if settings.warehouse_path.exists():
-        with connect(settings.warehouse_path, read_only=True) as con:
+        with connect(settings.warehouse_path, read_only=True, wait_seconds=settings.lock_wait_s) as con:
             versions = dict(con.execute("SELECT status, count(*) FROM submission_versions GROUP BY 1 ORDER BY 1").fetchall())
     return {"success": result.success, "seconds": round(seconds, 2), "stage_seconds": result.seconds,
             "versions": versions, "prepared_by_helper": result.prepared_by_helper,
@@ -241,9 +251,8 @@ def watch(interval: float, publish_after: float, once: bool) -> None:
     进程常驻,Dagster、dbt 与 Great Expectations 只加载一次,所以单个文件的反馈不必等冷启动。
     每一步仍是记录在 Dagster 实例中的运行(界面可见)。Ctrl+C 结束。
     """
-    import dagster as dg
 
-    from .dagster_home import ensure_dagster_home
+    from .dagster_home import open_instance
     from .definitions import build_definitions
     from .intake.drop_scan import scan_drops
     from .intake.warehouse import STATUS_PENDING, WarehouseBusyError, connect, exclusive_run
@@ -252,31 +261,30 @@ def watch(interval: float, publish_after: float, once: bool) -> None:
     from .runner import run_pipeline
 
     settings = get_settings()
-    ensure_dagster_home(settings)
     defs = build_definitions(settings)
-    ValidatorResource().get()  # pay the GX import before the first file arrives
+    ValidatorResource().get(settings)  # pay the GX import before the first file arrives
     run_log = settings.workdir / "logs" / "watch.log"
     run_log.parent.mkdir(parents=True, exist_ok=True)
     click.echo(f"正在盯住 {len(load_cities(settings))} 个城市的报送目录(每 {interval:g} 秒)…", err=True)
     seen: dict[str, str] = {}
     reported: set[str] = set()
     if settings.warehouse_path.exists():
-        with connect(settings.warehouse_path, read_only=True) as con:
+        with connect(settings.warehouse_path, read_only=True, wait_seconds=settings.lock_wait_s) as con:
             reported = {v for (v,) in con.execute("SELECT version_id FROM submission_versions").fetchall()}
     last_change = dirty = None
     ready = False
     # The run lock is held for one round at a time, not the whole session: between rounds a CLI
     # run, the portal and a 动态管理 decision can use the warehouse.
-    with dg.DagsterInstance.get() as instance, run_log.open("a", encoding="utf-8") as log:
+    with open_instance(settings) as instance, run_log.open("a", encoding="utf-8") as log:
         try:
             while True:
                 changed, scanned = scan_drops(load_cities(settings), seen)
                 try:
                     if changed:
                         started = time.perf_counter()
-                        with exclusive_run(settings.warehouse_path), contextlib.redirect_stdout(log):
+                        with exclusive_run(settings.warehouse_path, wait_seconds=settings.lock_wait_s), contextlib.redirect_stdout(log):
                             run_pipeline(defs, settings, instance, publish=False, run_config=QUIET_RUN_CONFIG)
-                        with connect(settings.warehouse_path, read_only=True) as con:
+                        with connect(settings.warehouse_path, read_only=True, wait_seconds=settings.lock_wait_s) as con:
                             rows = con.execute("SELECT version_id, status, n_fatal + n_error, n_warning "
                                                "FROM submission_versions WHERE status <> ? ORDER BY version_id",
                                                [STATUS_PENDING]).fetchall()
@@ -294,7 +302,7 @@ def watch(interval: float, publish_after: float, once: bool) -> None:
                         ready = True
                     if dirty and (once or time.monotonic() - last_change >= publish_after):
                         started = time.perf_counter()
-                        with exclusive_run(settings.warehouse_path), contextlib.redirect_stdout(log):
+                        with exclusive_run(settings.warehouse_path, wait_seconds=settings.lock_wait_s), contextlib.redirect_stdout(log):
                             result = defs.resolve_job_def("publish").execute_in_process(
                                 instance=instance, raise_on_error=False, run_config=QUIET_RUN_CONFIG)
                         outcome = "已更新" if result.success else "更新失败(见 Dagster 界面)"
@@ -388,7 +396,7 @@ def versions(city: str | None, as_json: bool) -> None:
     settings = get_settings()
     if not settings.warehouse_path.exists():
         raise click.ClickException("还没有数据仓库:请先运行 greenpark run。")
-    with connect(settings.warehouse_path, read_only=True) as con:
+    with connect(settings.warehouse_path, read_only=True, wait_seconds=settings.lock_wait_s) as con:
         rows = con.execute(
             """SELECT version_id, filename, received_at, status, in_force, n_fatal, n_error, n_warning
                FROM submission_versions WHERE ? IS NULL OR city_code = ? ORDER BY version_id""",
@@ -542,7 +550,7 @@ def ui(port: int) -> None:
     # The dagster beside this Python, so `.venv/bin/greenpark ui` works without an activated venv.
     beside = Path(sys.executable).parent / "dagster"
     dagster = str(beside) if beside.exists() else "dagster"
-    os.execvp(dagster, [dagster, "dev", "-m", "greenpark.definitions", "-p", str(port)])
+    os.execvpe(dagster, [dagster, "dev", "-m", "greenpark.definitions", "-p", str(port)], settings.tool_environment())
 
 
 # ---- 动态管理 decisions (greenpark designations …) ------------------------------------------
@@ -583,10 +591,11 @@ def _record_decision(as_json: bool, date_text: str, recorded_by: str | None, **f
 
     from .management.decisions import Decision, DecisionBusy, DecisionError, parse_date, record_for
 
+    settings = get_settings()
     try:
         decision = Decision(decision_date=parse_date(date_text),
-                            recorded_by=recorded_by or os.environ.get("GREENPARK_USER") or getpass.getuser(), **fields)
-        row = record_for(get_settings(), decision)  # the console's policy: the run lock, a bounded wait
+                            recorded_by=recorded_by or settings.user or getpass.getuser(), **fields)
+        row = record_for(settings, decision)  # the console's policy: the run lock, a bounded wait
     except DecisionError as exc:
         click.echo(f"未记录:{exc}", err=True)
         sys.exit(EXIT_REFUSED)
@@ -683,7 +692,7 @@ def designations_list(park_code: str | None, include_corrected: bool, as_json: b
     settings = get_settings()
     if not settings.warehouse_path.exists():
         raise click.ClickException("还没有数据仓库:请先运行 greenpark run 或记录一条决定。")
-    with connect(settings.warehouse_path, read_only=True) as con:
+    with connect(settings.warehouse_path, read_only=True, wait_seconds=settings.lock_wait_s) as con:
         rows = (listing(con, park_code=park_code, include_corrected=include_corrected)
                 if "park_decisions" in table_names(con) else None)
     if as_json:

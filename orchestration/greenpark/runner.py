@@ -58,7 +58,7 @@ def stopped_by_rules_check(step_failures: Iterable[dg.DagsterEvent]) -> bool:
 
 
 def pending_partitions(settings: Settings, partitions: dg.MultiPartitionsDefinition) -> list[str]:
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse_path, wait_seconds=settings.lock_wait_s) as con:
         rows = con.execute(
             "SELECT DISTINCT city_code, year, quarter FROM submission_versions "
             "WHERE status = '待处理' AND year IS NOT NULL AND quarter IS NOT NULL ORDER BY year, quarter, city_code"
@@ -68,7 +68,7 @@ def pending_partitions(settings: Settings, partitions: dg.MultiPartitionsDefinit
 
 def versions_in_run_order(settings: Settings, keys: list[str]) -> pd.DataFrame:
     """The pending versions of these slices, in the order their runs will process them."""
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse_path, wait_seconds=settings.lock_wait_s) as con:
         pending = pending_versions(con)
     slice_of = {k: i for i, k in enumerate(keys)}
     order = [slice_of.get(str(partition_key(v.city_code, int(v.year), int(v.quarter))))
@@ -113,7 +113,7 @@ def run_pipeline(
     keys = list(partition_keys) if partition_keys is not None else pending_partitions(settings, intake.partitions_def)
     add_quarters(instance, {quarter_of(k) for k in keys})
     started = time.perf_counter()
-    with prefetching(versions_in_run_order(settings, keys)) as helper:
+    with prefetching(versions_in_run_order(settings, keys), settings) as helper:
         for key in progress(keys):
             result.record("intake", intake.execute_in_process(
                 instance=instance, partition_key=key, asset_selection=INTAKE_KEYS, raise_on_error=False,

@@ -14,11 +14,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-import dagster as dg
 import pytest
 from test_orchestration import HANGZHOU, drop, pull, run_slice
 
-from greenpark.dagster_home import ensure_dagster_home
+from greenpark.dagster_home import ensure_dagster_home, open_instance
 from greenpark.definitions import build_definitions
 from greenpark.settings import get_settings
 
@@ -116,7 +115,7 @@ def test_pipeline_runs_against_postgresql_instance_storage(workdir: Path, postgr
     ensure_dagster_home(settings)
     defs = build_definitions(settings)
     drop(HANGZHOU, 2025, 2)
-    with dg.DagsterInstance.get() as instance:
+    with open_instance(settings) as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
         pull(defs, instance)
         assert run_slice(defs, instance, f"{HANGZHOU}|2025Q2", with_report=False).success

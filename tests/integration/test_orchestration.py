@@ -27,7 +27,7 @@ from greenpark.submission import contract
 from greenpark.assets.intake import RULES_CHECK
 from greenpark.assets.missing_submissions import MISSING_KEY
 from greenpark.cli import main
-from greenpark.dagster_home import ensure_dagster_home
+from greenpark.dagster_home import ensure_dagster_home, open_instance
 from greenpark.definitions import build_definitions
 from greenpark.intake.archive import CHINA_TZ
 from greenpark.partitions import QUARTERS
@@ -58,7 +58,7 @@ def orchestra(workdir: Path):
     settings = get_settings()
     ensure_dagster_home(settings)
     defs = build_definitions(settings)
-    with dg.DagsterInstance.get() as instance:
+    with open_instance(settings) as instance:
         yield settings, defs, instance
 
 
@@ -75,7 +75,8 @@ def pull(defs, instance) -> dg.ExecuteInProcessResult:
 
 def sensor_context(instance, defs, cursor=None) -> dg.SensorEvaluationContext:
     """As the daemon builds it: with the instance's ref, which resolving dynamic partitions needs."""
-    return dg.build_sensor_context(instance=instance, instance_ref=instance.get_ref(), cursor=cursor, definitions=defs)
+    return dg.build_sensor_context(instance=instance, instance_ref=instance.get_ref(), cursor=cursor, definitions=defs,
+                                   resources={"settings": defs.resources["settings"]})
 
 
 def versions(settings) -> dict[str, tuple[str, bool]]:
@@ -318,7 +319,7 @@ def test_feedback_package_is_mailed_to_the_city_contact(workdir: Path, monkeypat
         ensure_dagster_home(settings)
         defs = build_definitions(settings)
         drop(HANGZHOU, 2025, 2, bad=True)
-        with dg.DagsterInstance.get() as instance:
+        with open_instance(settings) as instance:
             pull(defs, instance)
             run_slice(defs, instance, f"{HANGZHOU}|2025Q2", with_report=False)
     finally:
@@ -345,7 +346,7 @@ def test_failed_run_is_logged_for_the_data_team_and_a_rejection_is_told_apart(or
     for result in (rejected, broken):
         context = dg.build_run_status_sensor_context(
             sensor_name=sensor.name, dagster_instance=instance, dagster_run=result.dagster_run,
-            dagster_event=result.get_run_failure_event(),
+            dagster_event=result.get_run_failure_event(), resources={"settings": settings},
         ).for_run_failure()
         sensor(context)
     lines = (settings.workdir / "logs" / "run_failures.jsonl").read_text(encoding="utf-8").splitlines()

@@ -12,12 +12,11 @@ import json
 import os
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pytest
 from fixtures.workdirs import isolate_workdir
 
-from greenpark.dagster_home import ensure_dagster_home
+from greenpark.dagster_home import ensure_dagster_home, open_instance
 from greenpark.definitions import build_definitions
 from greenpark.demo.decisions import record_demo_decisions
 from greenpark.demo.generator import generate
@@ -54,7 +53,7 @@ def province(tmp_path_factory: pytest.TempPathFactory):
         record_demo_decisions(settings)  # as `greenpark demo` does
         ensure_dagster_home(settings)
         defs = build_definitions(settings)
-        with dg.DagsterInstance.get() as instance:
+        with open_instance(settings) as instance:
             first = run_pipeline(defs, settings, instance, run_config=QUIET)
             site_first = _site_digest(settings.site_public_dir)
             # Nothing new: no slice to process; the forced republish must give the same bytes.

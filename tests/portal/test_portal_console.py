@@ -181,9 +181,10 @@ def test_reminder_lists_missing_quarters_and_parks_and_reaches_inbox_outbox_and_
     cities = tmp_path / "cities.yaml"
     cities.write_text(f'cities:\n  - {{code: "{CITY_B}", name: 宁波市, drop: sources/inbox/{CITY_B}, email: nb@example.org}}\n',
                       encoding="utf-8")
-    monkeypatch.setenv("GREENPARK_CITIES_YAML", str(cities))
-    monkeypatch.setenv("GREENPARK_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("GREENPARK_SMTP_PORT", str(smtp.port))
+    # Settings are read when the portal starts: this running portal is given the mail server and registry.
+    portal = app.state.portal
+    monkeypatch.setattr(portal, "settings", portal.settings.model_copy(
+        update={"cities_yaml": cities, "smtp_host": "127.0.0.1", "smtp_port": smtp.port}))
     prov = session(client, "prov")
     assert client.post("/console/reminders", headers=prov.headers, data={"city": CITY_B, "year": "2025"}).status_code == 403
     page = client.post("/console/reminders", headers=prov.headers, data={"csrf": prov.csrf, "city": CITY_B, "year": "2025"})

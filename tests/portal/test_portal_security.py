@@ -300,8 +300,9 @@ def test_upload_while_a_run_holds_the_warehouse_is_archived_then_registered(app_
     from greenpark.intake.warehouse import exclusive_run
     from greenpark.settings import get_settings
 
-    client, accounts, _ = app_client
-    monkeypatch.setenv("GREENPARK_PORTAL_WAIT_S", "0.3")
+    client, accounts, app = app_client
+    door = app.state.portal.door  # settings are read when the portal starts: give its door a short wait
+    monkeypatch.setattr(door, "settings", door.settings.model_copy(update={"portal_wait_s": 0.3}))
     body = NOT_A_WORKBOOK + b"<!-- queued -->"
     with exclusive_run(get_settings().warehouse_path, wait_seconds=5):
         response = client.post("/api/v1/submissions", headers=bearer(accounts.tokens["hz"]),

@@ -118,7 +118,7 @@ def test_a_helper_killed_with_big_results_unread_never_hangs_the_run(workdir: Pa
 
 
 def test_few_versions_are_not_worth_a_helper(pending):
-    with prefetch.prefetching(pending.head(prefetch.MIN_VERSIONS - 1)) as helper:
+    with prefetch.prefetching(pending.head(prefetch.MIN_VERSIONS - 1), get_settings()) as helper:
         assert helper is None
         assert prefetch.take(pending.version_id.iloc[0]) is None
 
@@ -127,7 +127,7 @@ class prefetching_started:
     """`prefetching`, once the helper has claimed the first version (it works in run order)."""
 
     def __init__(self, versions: pd.DataFrame):
-        self._cm = prefetch.prefetching(versions)
+        self._cm = prefetch.prefetching(versions, get_settings())
 
     def __enter__(self) -> prefetch.Prefetcher:
         helper = self._cm.__enter__()

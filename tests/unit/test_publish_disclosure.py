@@ -118,10 +118,12 @@ def test_an_unclassified_table_is_refused():
 
 
 def test_switch_reads_the_environment(monkeypatch):
+    from greenpark.settings import get_settings
+
     monkeypatch.delenv(disclosure.CONTROL_ENV, raising=False)
-    assert disclosure.control_enabled()
+    assert get_settings().disclosure_control
     monkeypatch.setenv(disclosure.CONTROL_ENV, "off")
-    assert not disclosure.control_enabled()
+    assert not get_settings().disclosure_control
 
 
 def test_an_absent_sensitive_table_publishes_nothing_and_does_not_fail():

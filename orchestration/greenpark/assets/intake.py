@@ -19,8 +19,7 @@ from ..partitions import add_quarters, has_city, quarter_key, split_key
 from ..submission.findings import ERROR, FATAL, WARNING
 from ..quality.notify import notify_submitter
 from ..registry import load_cities, load_generated_parks
-from ..resources import ValidatorResource, WarehouseResource
-from ..settings import get_settings
+from ..resources import SettingsResource, ValidatorResource, WarehouseResource
 
 RULES_CHECK = "submission_rules"
 ARCHIVE_KEY = dg.AssetKey("raw_submission_archive")
@@ -47,7 +46,7 @@ def _process(context, con, rules, settings, versions: pd.DataFrame) -> list[Outc
             f"{outcome.version_id}:{outcome.status}"
             f"(错误 {outcome.count(FATAL) + outcome.count(ERROR)},警告 {outcome.count(WARNING)})"
         )
-        sent = notify_submitter(cities.get(outcome.city_code), outcome, log=context.log)
+        sent = notify_submitter(cities.get(outcome.city_code), outcome, settings, log=context.log)
         if sent:
             context.log.info(f"反馈包已发送至 {sent}")
     return outcomes
@@ -66,8 +65,8 @@ def build_intake_assets(partitions: dg.MultiPartitionsDefinition) -> list[dg.Ass
         config: PullConfig,
         warehouse: WarehouseResource,
         validator: ValidatorResource,
+        settings: SettingsResource,
     ) -> dg.MaterializeResult:
-        settings = get_settings()
         with warehouse.connect() as con:
             pulled = pull_all(con, settings.archive_dir, load_cities(settings), only_urls=set(config.urls) or None)
             for p in pulled:
@@ -82,7 +81,7 @@ def build_intake_assets(partitions: dg.MultiPartitionsDefinition) -> list[dg.Ass
             for v in pending[dated].itertuples():
                 if not has_city(partitions, v.city_code):
                     context.log.warning(f"{v.version_id}:城市 {v.city_code} 不在已加载的分区中,重新加载代码位置后处理。")
-            answered = _process(context, con, validator.get(), settings, unplaced) if len(unplaced) else []
+            answered = _process(context, con, validator.get(settings), settings, unplaced) if len(unplaced) else []
             total = con.execute("SELECT count(*) FROM submission_versions").fetchall()[0][0]
         return dg.MaterializeResult(
             metadata={
@@ -114,15 +113,15 @@ def build_intake_assets(partitions: dg.MultiPartitionsDefinition) -> list[dg.Ass
         "被退回的版本不入库,上一接收版本继续有效。",
     )
     def core_accepted_submissions(
-        context: dg.AssetExecutionContext, warehouse: WarehouseResource, validator: ValidatorResource
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, validator: ValidatorResource,
+        settings: SettingsResource,
     ):
-        settings = get_settings()
         city, year, quarter = split_key(context.partition_key)
         with warehouse.connect() as con:
             replace_generated_registry(con, load_generated_parks(settings))
             pending = pending_versions(con)
             mine = pending[(pending.city_code == city) & (pending.year == year) & (pending.quarter == quarter)]
-            outcomes = _process(context, con, validator.get(), settings, mine)
+            outcomes = _process(context, con, validator.get(settings), settings, mine)
             in_force = con.execute(
                 "SELECT version_id FROM submission_versions WHERE in_force AND city_code = ? AND year = ? AND quarter = ?",
                 [city, year, quarter],

@@ -10,8 +10,7 @@ from ..management.reminders import (
     write_json,
 )
 from ..registry import load_cities
-from ..resources import WarehouseResource
-from ..settings import get_settings
+from ..resources import SettingsResource, WarehouseResource
 from .intake import VERSIONS_KEY
 
 MISSING_KEY = dg.AssetKey("out_missing_submissions")
@@ -25,8 +24,8 @@ PROVINCE_OUTBOX = "province"
     kinds={"json"},
     description="截止日(季度结束后次月 20 日)后仍无有效报送的城市:写入各市发件箱的催报通知与省级汇总。",
 )
-def out_missing_submissions(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    settings = get_settings()
+def out_missing_submissions(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                            settings: SettingsResource) -> dg.MaterializeResult:
     year, quarter = last_due_quarter(settings.today)
     with warehouse.connect() as con:
         state = standing(con, year, quarter)

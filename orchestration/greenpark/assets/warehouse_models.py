@@ -1,7 +1,9 @@
 """dbt models as Dagster assets: one asset per model, groups per layer, sources fed by intake.
 
-Nothing happens at import: the dbt project is prepared (manifest parsed when stale) and the assets
-are built when the definitions are built (definitions.py), from the settings handed in.
+Nothing happens at import: the dbt project is prepared (manifest parsed when stale), the marts read
+from the manifest and the assets built when the definitions are built (definitions.py), from the
+settings handed in. dbt's profile takes the warehouse path from GREENPARK_DBT_WAREHOUSE, which
+WarehouseDbtResource sets for each dbt call only (dagster-dbt hands dbt a copy of os.environ).
 """
 
 import fcntl
@@ -17,8 +19,8 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
 
-from ..resources import configure_environment
-from ..settings import Settings, get_settings
+from ..resources import SettingsResource
+from ..settings import Settings, scoped_environ
 
 LAYERS = ("staging", "intermediate", "marts")
 
@@ -29,7 +31,7 @@ def dbt_executable() -> str:
     return str(beside) if beside.exists() else "dbt"
 
 
-def prepare_manifest(project: DbtProject) -> None:
+def prepare_manifest(project: DbtProject, settings: Settings) -> None:
     """`dbt parse` with the dbt beside this Python, one process at a time: dagster-dbt's own
     preparer (`project.preparer`) runs `dbt` from PATH, which an unactivated venv does not have."""
     project.manifest_path.parent.mkdir(parents=True, exist_ok=True)
@@ -37,20 +39,19 @@ def prepare_manifest(project: DbtProject) -> None:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if _manifest_is_stale(project):  # another process may have parsed while we waited
             resource = WarehouseDbtResource(project_dir=project, profiles_dir=str(project.profiles_dir),
-                                            dbt_executable=dbt_executable())
+                                            dbt_executable=dbt_executable(), warehouse=str(settings.warehouse_path))
             resource.cli(["parse", "--quiet"], target_path=project.target_path).wait()
 
 
 def dbt_project(settings: Settings) -> DbtProject:
     """The project, its manifest parsed first if any model, seed, macro or test is newer."""
-    configure_environment(settings)  # dbt's profile reads the warehouse path from the environment
     project = DbtProject(
         project_dir=settings.dbt_project_dir,
         profiles_dir=settings.dbt_project_dir,
         target_path=settings.dbt_target_dir,
     )
     if _manifest_is_stale(project):
-        prepare_manifest(project)
+        prepare_manifest(project, settings)
     return project
 
 
@@ -69,7 +70,22 @@ class WarehouseDbtResource(DbtCliResource):
     greenpark has no use for (~5 s together in a fresh process, measured on the province run): a
     `dbt --version` subprocess (dbt-core is pinned in our lock, so the installed version is known)
     and a dbt adapter opened inside the Dagster process, used only to fetch row counts and column
-    metadata, which greenpark does not fetch."""
+    metadata, which greenpark does not fetch.
+
+    `warehouse`: the DuckDB file dbt's profile opens (settings.warehouse_path), put in dbt's
+    environment as GREENPARK_DBT_WAREHOUSE for the duration of each `cli()` call, with telemetry
+    off (its own name: writing GREENPARK_WAREHOUSE would pin every later Settings in the process
+    to this warehouse)."""
+
+    warehouse: str | None = None
+
+    def cli(self, args, **kwargs):
+        if self.warehouse is None:
+            return super().cli(args, **kwargs)
+        env = {"GREENPARK_DBT_WAREHOUSE": self.warehouse, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
+        # dbt's process starts inside cli() (DbtCliInvocation.run), with the environment of that moment.
+        with scoped_environ(env, keep_existing=("DO_NOT_TRACK",)):
+            return super().cli(args, **kwargs)
 
     @cached_property
     def _cli_version(self) -> version.Version:
@@ -93,9 +109,8 @@ class GreenparkDbtTranslator(DagsterDbtTranslator):
         return next((part for part in fqn if part in LAYERS), "marts")
 
 
-def mart_keys(manifest_path: Path | None = None) -> list[dg.AssetKey]:
+def mart_keys(manifest_path: Path) -> list[dg.AssetKey]:
     """The asset keys of the marts (the public site's inputs), read from the dbt manifest."""
-    manifest_path = manifest_path or dbt_project(get_settings()).manifest_path
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     translator = GreenparkDbtTranslator()
     return sorted(
@@ -110,10 +125,10 @@ def mart_keys(manifest_path: Path | None = None) -> list[dg.AssetKey]:
 
 def build_warehouse_models(project: DbtProject) -> dg.AssetsDefinition:
     @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=GreenparkDbtTranslator())
-    def warehouse_models(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource):
+    def warehouse_models(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, settings: SettingsResource):
         # dbt's unit tests check the SQL, not the data: they run in the test suite (tests/unit), and
         # a production build skips them as dbt recommends.
         args = ["build", "--exclude-resource-type", "unit_test"]
-        yield from dbt.cli(args, context=context, target_path=get_settings().dbt_run_target_dir).stream()
+        yield from dbt.cli(args, context=context, target_path=settings.dbt_run_target_dir).stream()
 
     return warehouse_models

@@ -46,7 +46,7 @@ def record_demo_decisions(settings: Settings) -> int:
 
     parks = set(load_parks(settings).park_code)
     seed_csv = settings.dbt_project_dir / "seeds" / "park_designations.csv"
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse_path, wait_seconds=settings.lock_wait_s) as con:
         if con.execute("SELECT count(*) FROM park_decisions").fetchone()[0]:
             return 0
         ids: list[int] = []

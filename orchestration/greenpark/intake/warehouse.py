@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import os
 import random
 import time
 from collections.abc import Iterator
@@ -98,12 +97,9 @@ FINDING_COLUMNS = [
 ]
 
 
-def lock_wait_seconds() -> float:
-    """How long to wait for another process's hold on the warehouse (GREENPARK_LOCK_WAIT_S)."""
-    try:
-        return float(os.environ.get("GREENPARK_LOCK_WAIT_S") or 600)
-    except ValueError:
-        return 600.0
+# How long to wait for another process's hold on the warehouse, unless the caller passes its own
+# (settings.lock_wait_s, GREENPARK_LOCK_WAIT_S).
+DEFAULT_LOCK_WAIT_S = 600.0
 
 
 class WarehouseBusyError(RuntimeError):
@@ -120,7 +116,8 @@ def _open(path: Path, read_only: bool, wait_seconds: float | None = None) -> duc
 
     DuckDB allows one process to open a file for writing (and none to read it meanwhile); two
     `greenpark run`s or a run and `greenpark versions` then take turns instead of failing."""
-    deadline = time.monotonic() + (lock_wait_seconds() if wait_seconds is None else wait_seconds)
+    wait = DEFAULT_LOCK_WAIT_S if wait_seconds is None else wait_seconds
+    deadline = time.monotonic() + wait
     delay = 0.05
     while True:
         try:
@@ -130,7 +127,7 @@ def _open(path: Path, read_only: bool, wait_seconds: float | None = None) -> duc
                 raise
             if time.monotonic() >= deadline:
                 raise WarehouseBusyError(
-                    f"数据仓库 {path} 正被另一个进程占用,已等待 {lock_wait_seconds():.0f} 秒仍未释放,请稍后重试"
+                    f"数据仓库 {path} 正被另一个进程占用,已等待 {wait:.0f} 秒仍未释放,请稍后重试"
                 ) from exc
             time.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, 2.0)
@@ -140,7 +137,8 @@ def _open(path: Path, read_only: bool, wait_seconds: float | None = None) -> duc
 def connect(
     path: Path, *, read_only: bool = False, wait_seconds: float | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """`wait_seconds`: how long to wait for another process's hold (default GREENPARK_LOCK_WAIT_S);
+    """`wait_seconds`: how long to wait for another process's hold (default DEFAULT_LOCK_WAIT_S; callers
+    pass settings.lock_wait_s);
     the portal waits briefly and answers "queued" rather than keeping a clerk waiting for a run."""
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -260,7 +258,7 @@ def exclusive_run(path: Path, *, wait_seconds: float | None = None) -> Iterator[
     runs; the kernel releases it if the holder dies (kill -9), so a crash never leaves it stale."""
     path.parent.mkdir(parents=True, exist_ok=True)
     lock_path = path.with_name(path.name + ".run.lock")
-    deadline = time.monotonic() + (lock_wait_seconds() if wait_seconds is None else wait_seconds)
+    deadline = time.monotonic() + (DEFAULT_LOCK_WAIT_S if wait_seconds is None else wait_seconds)
     with open(lock_path, "a+b") as fh:
         while True:
             try:

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from ..excel_cells import column_letter
-from ..settings import get_settings
+from ..settings import FileLimits, get_settings
 from ..submission import contract, guards
 from ..submission import normalize as nz
 from ..submission.catalogue import Catalogue, catalogue_path, load_catalogue
@@ -204,15 +204,17 @@ def _typed(series: pd.Series, kind: str) -> pd.Series:
     return series.astype(dtype)
 
 
-def parse_workbook(path: Path, *, filename: str | None = None) -> ParsedSubmission:
-    """Parse one submitted workbook; `filename` is the name it was submitted under."""
+def parse_workbook(path: Path, *, filename: str | None = None, limits: FileLimits | None = None) -> ParsedSubmission:
+    """Parse one submitted workbook; `filename` is the name it was submitted under; `limits`:
+    settings.file_limits (default: the guards' defaults)."""
+    limits = limits or guards.DEFAULT_LIMITS
     path = Path(path)
     rules = _catalogue()
     parsed = ParsedSubmission(filename=filename or path.name)
     _parse_filename(parsed, rules)
     # Hostile or broken containers are refused from their metadata, before calamine inflates them.
     try:
-        refused = guards.inspect_file(path, parsed.filename)
+        refused = guards.inspect_file(path, parsed.filename, limits)
     except OSError as exc:
         refused = guards.refusal(parsed.filename, f"无法读取({type(exc).__name__}),请重新报送")
     if refused is not None:
@@ -236,7 +238,7 @@ def parse_workbook(path: Path, *, filename: str | None = None) -> ParsedSubmissi
             continue
         try:
             grid = book.get_sheet_by_name(actual)
-            too_big = guards.check_grid(parsed.filename, actual, grid.height, grid.width)
+            too_big = guards.check_grid(parsed.filename, actual, grid.height, grid.width, limits)
             if too_big is not None:
                 parsed.findings.append(too_big)
                 continue

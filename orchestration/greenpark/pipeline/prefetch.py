@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..settings import Settings
 from .processing import Prepared, prepare
 
 # Below this many versions the helper's start (~2 s of imports on the other core) buys nothing.
@@ -42,7 +43,7 @@ class Prefetcher:
     queue streamed the multi-MB results through the pipe; a helper killed mid-message left the run
     waiting forever for the rest, seen on the realistic province set.)"""
 
-    def __init__(self, versions: pd.DataFrame):
+    def __init__(self, versions: pd.DataFrame, settings: Settings):
         ctx = mp.get_context("spawn")  # the parent runs Dagster's threads: never fork it
         rows = [row for _, row in versions.iterrows()]
         self._index = {row["version_id"]: i for i, row in enumerate(rows)}
@@ -53,7 +54,7 @@ class Prefetcher:
         self._ready: dict[int, bool] = {}
         self._gone = False
         self.by_helper = 0
-        self._helper = ctx.Process(target=_work, args=(rows, self._claims, sender, self._room, str(self._folder)),
+        self._helper = ctx.Process(target=_work, args=(rows, settings, self._claims, sender, self._room, str(self._folder)),
                                    daemon=True, name="greenpark-prefetch")
         self._helper.start()
         sender.close()  # the helper now holds the only write end
@@ -107,11 +108,10 @@ def _load(path: Path) -> Prepared | None:
         path.unlink(missing_ok=True)
 
 
-def _work(rows: list[pd.Series], claims, notices, room, folder: str) -> None:
+def _work(rows: list[pd.Series], settings: Settings, claims, notices, room, folder: str) -> None:
     from ..quality.validation import Validator
-    from ..settings import get_settings
 
-    validator = Validator(get_settings())  # same environment as the parent: same settings
+    validator = Validator(settings)  # the parent's settings, pickled: same rules, same limits
     parent = mp.parent_process()
     for i in range(len(rows)):
         held = _room_for(i, room, claims, parent)
@@ -162,13 +162,13 @@ def _prepared_or_none(validator, row: pd.Series) -> Prepared | None:
 
 
 @contextlib.contextmanager
-def prefetching(versions: pd.DataFrame) -> Iterator[Prefetcher | None]:
+def prefetching(versions: pd.DataFrame, settings: Settings) -> Iterator[Prefetcher | None]:
     """While open, `take` serves the helper's work on these versions (in processing order)."""
     global _active
     if len(versions) < MIN_VERSIONS or _active is not None:
         yield None
         return
-    _active = Prefetcher(versions)
+    _active = Prefetcher(versions, settings)
     try:
         yield _active
     finally:

@@ -44,7 +44,8 @@ class Prepared:
 
 def prepare(validator: Validator, version: pd.Series) -> Prepared:
     """The part of a version's processing that depends on its bytes only (see pipeline/prefetch.py)."""
-    parsed = parse_workbook(Path(version["archive_path"]), filename=version["filename"])
+    parsed = parse_workbook(Path(version["archive_path"]), filename=version["filename"],
+                            limits=validator.settings.file_limits)
     found = validator.check_file(parsed, expected_city=version["city_code"], received_at=_received(version))
     return Prepared(parsed, tuple(found))
 

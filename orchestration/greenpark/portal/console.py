@@ -153,7 +153,7 @@ async def console_remind(request: Request):
         write_json(folder / f"{stem}.json", notice)
         html = portal.templates.get_template("reminder_notice.html").render(n=notice, demo=portal.settings.demo_data)
         (folder / f"{stem}.html").write_text(html, encoding="utf-8")
-        sent_to = notify_reminder(portal.city(city), notice)
+        sent_to = notify_reminder(portal.city(city), notice, portal.settings)
         outcome = "sent" if sent_to else "outbox"
     else:
         stem, outcome = None, "nothing_missing"

@@ -55,13 +55,6 @@ STALE_PART_S = 3600.0
 log = logging.getLogger("greenpark.portal")
 
 
-def wait_seconds() -> float:
-    try:
-        return float(os.environ.get("GREENPARK_PORTAL_WAIT_S") or 5)
-    except ValueError:
-        return 5.0
-
-
 class WarehouseBusy(RuntimeError):
     """A pipeline run holds the warehouse: the upload is archived and queued."""
 
@@ -147,7 +140,7 @@ class Door:
 
     def validator(self):
         """The process's one Validator (GX imported and suites set up once); callers hold _validator_lock."""
-        settings = Settings(repo_root=self.settings.repo_root, workdir=self.settings.workdir)
+        settings = self.settings.as_of_now()
         if self._validator is None or self._validator.settings.today != settings.today:
             from ..quality.validation import Validator
 
@@ -168,7 +161,7 @@ class Door:
             with tempfile.TemporaryDirectory() as tmp:
                 path = write_template(Path(tmp) / submission_filename(city, 2025, 1), city, 2025, 1, parks)
                 with self._validator_lock:
-                    self.validator().check_file(parse_workbook(path), expected_city=city)
+                    self.validator().check_file(parse_workbook(path, limits=self.settings.file_limits), expected_city=city)
         finally:
             self.warm.set()
 
@@ -275,7 +268,7 @@ class Door:
         Raises WarehouseBusy when a run holds the warehouse longer than `wait` seconds."""
         if not upload.queued:
             return upload
-        wait = wait_seconds() if wait is None else wait
+        wait = self.settings.portal_wait_s if wait is None else wait
         dropped = DroppedFile(upload.city_code, upload.archive_path, upload.drop_name, upload.size_bytes, upload.received_at)
         path = self.settings.warehouse_path
         try:

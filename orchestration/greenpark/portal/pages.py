@@ -25,7 +25,6 @@ from .sessions import (
     SESSION_COOKIE,
     cookie_options,
     same_token,
-    session_seconds,
 )
 from .web import (
     PAGE_FINDINGS,
@@ -83,7 +82,7 @@ async def login(request: Request):
     accounts.audit(portal.store, name, "login", None, "ok", where)
     cookie, _ = portal.signer.session_cookie(user.id, user.session_epoch)
     response = RedirectResponse("/", status_code=303)
-    response.set_cookie(SESSION_COOKIE, cookie, **cookie_options(request.url.scheme == "https", session_seconds()))
+    response.set_cookie(SESSION_COOKIE, cookie, **cookie_options(request.url.scheme == "https", portal.signer.session_seconds))
     response.delete_cookie(LOGIN_COOKIE, path="/")
     return response
 

@@ -1,7 +1,7 @@
 """Sessions in signed cookies and the CSRF token every form carries.
 
 The cookie holds (user id, session epoch, CSRF token), signed with itsdangerous and timestamped:
-it expires after GREENPARK_PORTAL_SESSION_MINUTES (default 480), and bumping the user's session
+it expires after settings.portal_session_minutes (GREENPARK_PORTAL_SESSION_MINUTES, default 480), and bumping the user's session
 epoch (logout, disable, password reset) ends every open session at once. HttpOnly, SameSite=Strict,
 Secure when the request came over HTTPS (the reverse proxy's X-Forwarded-Proto).
 """
@@ -23,16 +23,10 @@ MIN_SECRET_CHARS = 32  # a shorter signing key could be guessed, and every sessi
 LOGIN_COOKIE = "gp_login"  # CSRF token of the login form, before there is a session
 
 
-def session_seconds() -> int:
-    try:
-        return int(float(os.environ.get("GREENPARK_PORTAL_SESSION_MINUTES") or 480) * 60)
-    except ValueError:
-        return 480 * 60
-
-
 def secret_key(settings: Settings) -> str:
-    """GREENPARK_PORTAL_SECRET, or a random key kept (mode 0600) beside the portal database."""
-    value = os.environ.get("GREENPARK_PORTAL_SECRET")
+    """settings.portal_secret (GREENPARK_PORTAL_SECRET), or a random key kept (mode 0600) beside
+    the portal database."""
+    value = settings.portal_secret.get_secret_value() if settings.portal_secret else None
     if value:
         if len(value) < MIN_SECRET_CHARS:
             raise RuntimeError(f"GREENPARK_PORTAL_SECRET 不足 {MIN_SECRET_CHARS} 个字符：会话签名可被猜出")
@@ -66,7 +60,8 @@ class Session:
 
 
 class Signer:
-    def __init__(self, key: str):
+    def __init__(self, key: str, *, session_seconds: int):
+        self.session_seconds = session_seconds  # settings.portal_session_seconds
         self._session = URLSafeTimedSerializer(key, salt="greenpark-portal-session")
         self._login = URLSafeTimedSerializer(key, salt="greenpark-portal-login")
 
@@ -79,7 +74,7 @@ class Signer:
         if not cookie or len(cookie) > 400:
             return None, False
         try:
-            user_id, epoch, csrf = self._session.loads(cookie, max_age=session_seconds())
+            user_id, epoch, csrf = self._session.loads(cookie, max_age=self.session_seconds)
         except SignatureExpired:
             return None, True
         except (BadSignature, ValueError, TypeError):

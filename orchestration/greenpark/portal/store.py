@@ -10,7 +10,6 @@ thread keeps its own connection.
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -75,11 +74,6 @@ SCHEMA = (
 )
 
 
-def portal_db_path(settings: Settings) -> Path:
-    value = os.environ.get("GREENPARK_PORTAL_DB")
-    return Path(value) if value else settings.workdir / "data" / "portal.sqlite3"
-
-
 class Store:
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -105,4 +99,4 @@ class Store:
 
 
 def open_store(settings: Settings) -> Store:
-    return Store(portal_db_path(settings))
+    return Store(settings.portal_db_path)

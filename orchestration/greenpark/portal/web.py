@@ -17,11 +17,10 @@ from fastapi.responses import Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
-from ..submission.contract import FILENAME_RE
-from ..submission import guards
 from ..intake.warehouse import STATUS_PENDING
-from ..submission.findings import SEVERITY_ZH
 from ..registry import City, generated_registry_csv, load_cities
+from ..submission.contract import FILENAME_RE
+from ..submission.findings import SEVERITY_ZH
 from ..settings import Settings
 from . import accounts, views
 from .accounts import User
@@ -48,7 +47,7 @@ class Portal:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.store = open_store(settings)
-        self.signer = Signer(secret_key(settings))
+        self.signer = Signer(secret_key(settings), session_seconds=settings.portal_session_seconds)
         self.door = Door(settings, self.store)
         self.versions = views.VersionsView(settings)
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"),
@@ -63,7 +62,7 @@ class Portal:
 
     def today(self) -> dt.date:
         """Read per request: the portal runs for months, settings.today is fixed per Settings."""
-        return Settings(repo_root=self.settings.repo_root, workdir=self.settings.workdir).today
+        return self.settings.current_date()
 
     def cities(self) -> list[City]:
         """The cities (sources/cities.yaml over the park registry), read again only when one of
@@ -197,7 +196,7 @@ async def receive_upload(request: Request, user: User, csrf: str | None) -> Uplo
     city = portal.city(user.city_code)
     if city is None:
         raise UploadRefused("本账号的城市不在名录中", 403)
-    limit = guards.max_file_bytes()
+    limit = portal.settings.file_limits.max_file_bytes
     too_big = f"文件超过上限 {limit / 1048576:.0f} MB,未予接收"
     length = request.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > limit + MULTIPART_OVERHEAD):
@@ -243,7 +242,7 @@ def upload_form(portal: Portal) -> dict:
     year, quarter = views.due_quarter(portal.today())
     return {"default_year": year, "default_quarter": quarter,
             "years": list(range(portal.today().year, portal.today().year - 4, -1)),
-            "max_mb": guards.max_file_bytes() // 1048576}
+            "max_mb": portal.settings.max_file_mb}
 
 
 def feedback_response(request: Request, user: User, version_id: str, kind: str, action: str) -> Response:

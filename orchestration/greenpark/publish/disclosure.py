@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 from dataclasses import dataclass
 
 import pandas as pd
@@ -68,10 +67,6 @@ class Rule:
     threshold_id: str | None
 
 
-def control_enabled() -> bool:
-    return os.environ.get(CONTROL_ENV, "on").strip().lower() not in ("off", "0", "false", "no")
-
-
 def marker_column(column: str) -> str:
     return column + SUFFIX
 
@@ -96,8 +91,9 @@ def read_rules(frame: pd.DataFrame) -> dict[str, Rule]:
     return rules
 
 
-def disclose(tables: dict[str, pd.DataFrame], *, enabled: bool | None = None) -> dict[str, pd.DataFrame]:
-    """The published form of every table: sensitive cells withheld and marked (see module doc)."""
+def disclose(tables: dict[str, pd.DataFrame], *, enabled: bool = True) -> dict[str, pd.DataFrame]:
+    """The published form of every table: sensitive cells withheld and marked (see module doc).
+    `enabled`: settings.disclosure_control (off only for the attack tests)."""
     if RULES_TABLE not in tables or tables[RULES_TABLE].empty:
         raise DisclosureError("数据仓库缺少公开规则表 disclosure_rules（请先运行 dbt build）")
     rules = read_rules(tables[RULES_TABLE])
@@ -106,7 +102,6 @@ def disclose(tables: dict[str, pd.DataFrame], *, enabled: bool | None = None) ->
         raise DisclosureError(f"以下表未在 disclosure_rules 中登记公开规则，拒绝发布：{', '.join(unclassified)}")
     thresholds = {str(k): float(v) for k, v in zip(tables["evaluation_thresholds"]["threshold_id"],
                                                    tables["evaluation_thresholds"]["value"])}
-    enabled = control_enabled() if enabled is None else enabled
     if not enabled:
         log.warning("公开控制已关闭（%s=off）：只做首要隐藏，隐藏值可被推算。仅供攻击测试使用，不得用于正式发布。",
                     CONTROL_ENV)

@@ -118,8 +118,9 @@ def parse_version_id(version_id: str) -> tuple[str, int, int, int] | None:
         return None
 
 
-def load_marts(warehouse_path: Path) -> Marts:
-    """The public tables, after disclosure control (the only way publishing reads the warehouse)."""
+def load_marts(warehouse_path: Path, *, disclosure_control: bool = True) -> Marts:
+    """The public tables, after disclosure control (the only way publishing reads the warehouse);
+    `disclosure_control`: settings.disclosure_control."""
     con = duckdb.connect(str(warehouse_path), read_only=True)
     try:
         present = {r[0] for r in con.execute(
@@ -137,4 +138,4 @@ def load_marts(warehouse_path: Path) -> Marts:
             tables[name] = frame.sort_values(sort_key, kind="mergesort").reset_index(drop=True) if sort_key else frame
     finally:
         con.close()
-    return Marts(disclose(tables))
+    return Marts(disclose(tables, enabled=disclosure_control))

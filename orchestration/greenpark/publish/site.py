@@ -9,7 +9,6 @@ unchanged, else a new one, recorded in the release registry only once its site h
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import logging
 import os
@@ -23,7 +22,7 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 
-from ..settings import Settings
+from ..settings import Settings, scoped_environ
 from .marts import load_marts
 from .pages import generate_pages, read_nav
 from .provenance import Release
@@ -34,19 +33,6 @@ log = logging.getLogger(__name__)
 
 class PublishError(RuntimeError):
     """The site could not be built; the previously published site is unchanged."""
-
-
-@contextlib.contextmanager
-def _env(name: str, value: str):
-    old = os.environ.get(name)
-    os.environ[name] = value
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = old
 
 
 def build_site(mkdocs_yml: Path, docs_dir: Path, site_dir: Path, *, demo_data: bool, source_date_epoch: int,
@@ -61,7 +47,7 @@ def build_site(mkdocs_yml: Path, docs_dir: Path, site_dir: Path, *, demo_data: b
 
     jieba.setLogLevel(logging.WARNING)
     static_nav = (yaml.safe_load(mkdocs_yml.read_text(encoding="utf-8")) or {}).get("nav") or []
-    with _env("SOURCE_DATE_EPOCH", str(int(source_date_epoch))), _env("NO_MKDOCS_2_WARNING", "1"):
+    with scoped_environ({"SOURCE_DATE_EPOCH": str(int(source_date_epoch)), "NO_MKDOCS_2_WARNING": "1"}):
         cfg = load_config(config_file=str(mkdocs_yml), docs_dir=str(docs_dir), site_dir=str(site_dir),
                           nav=read_nav(docs_dir) + static_nav, strict=True)
         cfg.extra["demo_data"] = bool(demo_data)
@@ -114,7 +100,7 @@ def publish_site(settings: Settings) -> dict:
     Returns build figures and the release built: release_id, release_date, new_release (False when
     the marts are those of the latest release, which is then rebuilt byte for byte)."""
     start = time.perf_counter()
-    marts = load_marts(settings.warehouse_path)
+    marts = load_marts(settings.warehouse_path, disclosure_control=settings.disclosure_control)
     plan = plan_release(settings, marts)
     generated, public = settings.site_generated_dir, settings.site_public_dir
     generated.parent.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,6 @@ clean sheet costs a few vectorised comparisons and no GX call.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,8 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-# Before GX loads: no usage statistics (no network at run time).
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+from ..settings import telemetry_off
 
 RESULT_FORMAT_ROWS = {"result_format": "COMPLETE", "unexpected_index_column_names": ["source_row"]}
 RESULT_FORMAT_CELLS = {"result_format": "COMPLETE", "unexpected_index_column_names": ["source_row", "column"]}
@@ -55,6 +53,7 @@ class GxRunner:
         here, the first time a sheet needs it: a process that only sees clean files never pays it."""
         if self._single is not None:
             return self._single
+        telemetry_off()  # before GX loads, at call time (never at import): no usage statistics
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
         from great_expectations.expectations.expectation_configuration import ExpectationConfiguration

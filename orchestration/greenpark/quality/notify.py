@@ -1,34 +1,34 @@
 """Optional e-mail of the feedback package to the city bureau's contact.
 
-Configured per city (`email` in sources/cities.yaml) and per deployment (GREENPARK_SMTP_HOST and
-friends). A mail that cannot be sent is logged and never fails the run: the package is already in
+Configured per city (`email` in sources/cities.yaml) and per deployment (settings.smtp_*, from
+GREENPARK_SMTP_HOST and friends). A mail that cannot be sent is logged and never fails the run: the package is already in
 the city's outbox.
 """
 
 from __future__ import annotations
 
 import mimetypes
-import os
 import smtplib
 from email.message import EmailMessage
 
 from ..registry import City
+from ..settings import Settings
 from .feedback import format_findings_text
 
 ATTACHMENTS = ("html", "json", "xlsx")
 
 
-def smtp_settings() -> dict | None:
-    host = os.environ.get("GREENPARK_SMTP_HOST")
-    if not host:
+def smtp_settings(settings: Settings) -> dict | None:
+    """The SMTP connection from settings (smtp_*); None when no host is configured."""
+    if not settings.smtp_host:
         return None
     return {
-        "host": host,
-        "port": int(os.environ.get("GREENPARK_SMTP_PORT", "25")),
-        "sender": os.environ.get("GREENPARK_SMTP_FROM", "greenpark@localhost"),
-        "user": os.environ.get("GREENPARK_SMTP_USER"),
-        "password": os.environ.get("GREENPARK_SMTP_PASSWORD"),
-        "starttls": os.environ.get("GREENPARK_SMTP_STARTTLS", "0") == "1",
+        "host": settings.smtp_host,
+        "port": settings.smtp_port,
+        "sender": settings.smtp_from,
+        "user": settings.smtp_user,
+        "password": settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        "starttls": settings.smtp_starttls,
     }
 
 
@@ -61,9 +61,9 @@ def feedback_message(city: City, outcome, sender: str) -> EmailMessage:
     return message
 
 
-def notify_submitter(city: City | None, outcome, *, log=None) -> str | None:
+def notify_submitter(city: City | None, outcome, settings: Settings, *, log=None) -> str | None:
     """Send the package if this city has a contact and SMTP is configured; returns the recipient."""
-    config = smtp_settings()
+    config = smtp_settings(settings)
     if city is None or not city.contact_email or config is None:
         return None
     try:
@@ -75,10 +75,10 @@ def notify_submitter(city: City | None, outcome, *, log=None) -> str | None:
     return city.contact_email
 
 
-def notify_reminder(city: City | None, notice: dict) -> str | None:
+def notify_reminder(city: City | None, notice: dict, settings: Settings) -> str | None:
     """E-mail a 催报 notice (from the province console) to the city's contact when SMTP is
     configured; returns the recipient, None when not sent (the notice is in the outbox anyway)."""
-    config = smtp_settings()
+    config = smtp_settings(settings)
     if city is None or not city.contact_email or config is None:
         return None
     message = EmailMessage()

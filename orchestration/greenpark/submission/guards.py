@@ -6,7 +6,8 @@ the container's metadata (zip central directory, OLE directory) and streams shee
 buffer, so refusing a hostile file costs about as much as reading it. A refusal is a `fatal`
 finding (status 无法读取) naming why; the raw bytes stay in the archive regardless.
 
-Limits (environment overrides, read at call time so tests and operators can change them):
+Limits: a `FileLimits` (settings.file_limits, from these environment variables via settings.py) is
+handed in by the caller; without one, the defaults apply.
 
 | variable | default | refuses |
 |---|---|---|
@@ -29,6 +30,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from ..excel_cells import column_letter, column_number
+from ..settings import FileLimits
 from .findings import FATAL, Finding
 
 RULE_ID = "file.unreadable"  # every refusal here is "cannot be read as a submission"
@@ -45,38 +47,7 @@ _STREAM_CHUNK = 1 << 20
 _CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"')
 _ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="([0-9]{1,7})"')
 _ODS_REPEAT = re.compile(rb'number-(rows|columns)-repeated="([0-9]{1,9})"')
-
-
-def _limit(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    try:
-        return int(value) if value else default
-    except ValueError:
-        return default
-
-
-def max_file_bytes() -> int:
-    return _limit("GREENPARK_MAX_FILE_MB", 100) * MIB
-
-
-def max_uncompressed_bytes() -> int:
-    return _limit("GREENPARK_MAX_UNCOMPRESSED_MB", 512) * MIB
-
-
-def max_ratio() -> int:
-    return _limit("GREENPARK_MAX_ZIP_RATIO", 200)
-
-
-def max_entries() -> int:
-    return _limit("GREENPARK_MAX_ZIP_ENTRIES", 10_000)
-
-
-def max_rows() -> int:
-    return _limit("GREENPARK_MAX_ROWS", 200_000)
-
-
-def max_columns() -> int:
-    return _limit("GREENPARK_MAX_COLUMNS", 1_000)
+DEFAULT_LIMITS = FileLimits()
 
 
 def refusal(filename: str, why: str, *, sheet: str | None = None, value: str | None = None) -> Finding:
@@ -94,19 +65,19 @@ def _mb(n: int) -> str:
     return f"{n / MIB:,.1f} MB"
 
 
-def inspect_file(path: Path, filename: str) -> Finding | None:
+def inspect_file(path: Path, filename: str, limits: FileLimits = DEFAULT_LIMITS) -> Finding | None:
     """The first reason this file must not be opened by a workbook reader, or None if it may be."""
     path = Path(path)
     size = path.stat().st_size
     if size == 0:
         return refusal(filename, "是空文件(0 字节),请重新导出工作簿后报送")
-    if size > max_file_bytes():
-        return refusal(filename, f"大小为 {_mb(size)},超过上限 {_mb(max_file_bytes())},未予读取;"
+    if size > limits.max_file_bytes:
+        return refusal(filename, f"大小为 {_mb(size)},超过上限 {_mb(limits.max_file_bytes)},未予读取;"
                        "请删除模板以外的工作表、图片和空白行列后重新报送", value=str(size))
     with open(path, "rb") as fh:
         head = fh.read(8)
     if head.startswith(ZIP_MAGIC) or head.startswith(EMPTY_ZIP_MAGIC):
-        return _inspect_zip(path, filename)
+        return _inspect_zip(path, filename, limits)
     if head == CFB_MAGIC:
         return _inspect_cfb(path, filename)
     return refusal(filename, f"不是工作簿(文件内容{_looks_like(path)}),请用报送模板另存为 .xlsx、.xls 或 .ods 后重新报送")
@@ -148,31 +119,31 @@ def _inspect_cfb(path: Path, filename: str) -> Finding | None:
     return None
 
 
-def _inspect_zip(path: Path, filename: str) -> Finding | None:
+def _inspect_zip(path: Path, filename: str, limits: FileLimits) -> Finding | None:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         return refusal(filename, "已损坏或不完整(压缩包目录无法读取,可能上传中断),请重新保存后报送")
     with zf:
         infos = zf.infolist()
-        if len(infos) > max_entries():
-            return refusal(filename, f"包含 {len(infos):,} 个内部文件,超过上限 {max_entries():,},未予读取")
+        if len(infos) > limits.max_entries:
+            return refusal(filename, f"包含 {len(infos):,} 个内部文件,超过上限 {limits.max_entries:,},未予读取")
         total = 0
         for info in infos:
             if info.flag_bits & 0x1:
                 return refusal(filename, "内部文件已加密,无法读取;文件已加密,请去除密码后重新报送")
             total += info.file_size
-            if info.file_size >= _RATIO_MIN_BYTES and info.file_size > max_ratio() * max(info.compress_size, 1):
+            if info.file_size >= _RATIO_MIN_BYTES and info.file_size > limits.max_ratio * max(info.compress_size, 1):
                 return refusal(filename, f"内部文件 {info.filename} 声明解压后 {_mb(info.file_size)},"
                                f"是压缩后大小的 {info.file_size // max(info.compress_size, 1):,} 倍(疑似压缩炸弹),未予解压")
-        if total > max_uncompressed_bytes():
-            return refusal(filename, f"解压后共 {_mb(total)},超过上限 {_mb(max_uncompressed_bytes())},未予解压")
+        if total > limits.max_uncompressed_bytes:
+            return refusal(filename, f"解压后共 {_mb(total)},超过上限 {_mb(limits.max_uncompressed_bytes)},未予解压")
         names = {i.filename for i in infos}
         try:
             if "xl/workbook.xml" in names:
-                return _xlsx_extents(zf, filename)
+                return _xlsx_extents(zf, filename, limits)
             if "content.xml" in names:
-                return _ods_extents(zf, filename)
+                return _ods_extents(zf, filename, limits)
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
             return refusal(filename, "已损坏或不完整(内部数据无法解压,可能上传中断),请重新保存后报送")
     return None  # not an Office zip: calamine reports it as unreadable
@@ -205,11 +176,11 @@ def _stream(zf: zipfile.ZipFile, name: str):
             tail = chunk[-64:]  # a reference split across chunks is seen whole in the next one
 
 
-def _xlsx_extents(zf: zipfile.ZipFile, filename: str) -> Finding | None:
+def _xlsx_extents(zf: zipfile.ZipFile, filename: str, limits: FileLimits) -> Finding | None:
     """The last row and column any cell of each worksheet reaches, against the limits."""
     names = _xlsx_sheet_names(zf)
     parts = sorted(i.filename for i in zf.infolist() if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml"))
-    rows_limit, columns_limit = max_rows(), max_columns()
+    rows_limit, columns_limit = limits.max_rows, limits.max_columns
     reach = _beyond_limits(rows_limit, columns_limit)
     for part in parts:
         for chunk in _stream(zf, part):
@@ -225,7 +196,7 @@ def _xlsx_extents(zf: zipfile.ZipFile, filename: str) -> Finding | None:
                 last_col = max(last_col, column_number(m.group(1).decode()))
                 last_row = max(last_row, int(m.group(2)))
             if last_row > rows_limit or last_col > columns_limit:
-                return _too_big(filename, names.get(part, part), last_row, last_col)
+                return _too_big(filename, names.get(part, part), last_row, last_col, limits)
     return None
 
 
@@ -242,7 +213,7 @@ def _beyond_limits(rows_limit: int, columns_limit: int) -> re.Pattern[bytes]:
     return re.compile(rb'r="(?:' + b"|".join(branches) + rb")")
 
 
-def _ods_extents(zf: zipfile.ZipFile, filename: str) -> Finding | None:
+def _ods_extents(zf: zipfile.ZipFile, filename: str, limits: FileLimits) -> Finding | None:
     """ODS writes runs of equal cells as repeat counts; a repeated run is what calamine expands."""
     for chunk in _stream(zf, "content.xml"):
         for m in _ODS_REPEAT.finditer(chunk):
@@ -253,21 +224,22 @@ def _ods_extents(zf: zipfile.ZipFile, filename: str) -> Finding | None:
             # stream scan cannot tell empty from filled runs cheaply, so refuse only beyond the
             # format's own edge plus padding (1,048,576 rows / 16,384 columns).
             if (rows and n > 1_048_576) or (not rows and n > 16_384):
-                return _too_big(filename, "content.xml", n if rows else 0, 0 if rows else n)
+                return _too_big(filename, "content.xml", n if rows else 0, 0 if rows else n, limits)
     return None
 
 
-def _too_big(filename: str, sheet: str, last_row: int, last_col: int) -> Finding:
-    if last_row > max_rows():
-        why = f"工作表“{sheet}”有内容写到第 {last_row:,} 行,超过上限 {max_rows():,} 行"
+def _too_big(filename: str, sheet: str, last_row: int, last_col: int, limits: FileLimits) -> Finding:
+    if last_row > limits.max_rows:
+        why = f"工作表“{sheet}”有内容写到第 {last_row:,} 行,超过上限 {limits.max_rows:,} 行"
     else:
         why = (f"工作表“{sheet}”有内容写到第 {last_col:,} 列({column_letter(min(last_col, 18278))} 列),"
-               f"超过上限 {max_columns():,} 列")
+               f"超过上限 {limits.max_columns:,} 列")
     return refusal(filename, why + ",未予读取;请删除模板以外的行列后重新报送", sheet=sheet)
 
 
-def check_grid(filename: str, sheet: str, height: int, width: int) -> Finding | None:
+def check_grid(filename: str, sheet: str, height: int, width: int,
+               limits: FileLimits = DEFAULT_LIMITS) -> Finding | None:
     """After a reader loaded a sheet (.xls/.ods): the same row/column limits on its extent."""
-    if height > max_rows() or width > max_columns():
-        return _too_big(filename, sheet, height if height > max_rows() else 0, width)
+    if height > limits.max_rows or width > limits.max_columns:
+        return _too_big(filename, sheet, height if height > limits.max_rows else 0, width, limits)
     return None
