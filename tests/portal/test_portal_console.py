@@ -335,11 +335,12 @@ def test_cities_are_read_once_and_again_only_when_their_file_changes(console, tm
     again only after the file changed."""
     import yaml
 
-    client, _, _ = console
+    client, app, _ = console
     prov = session(client, "prov")
     cities = tmp_path / "cities.yaml"
     cities.write_text(f"cities:\n  - code: '{CITY_A}'\n    name: 示例甲市\n", encoding="utf-8")
-    monkeypatch.setenv("GREENPARK_CITIES_YAML", str(cities))
+    portal = app.state.portal  # settings are read when the portal starts: give this one the file
+    monkeypatch.setattr(portal, "settings", portal.settings.model_copy(update={"cities_yaml": cities}))
     loads, real_load = [], yaml.load
 
     def counting_load(text, *args, **kwargs):
