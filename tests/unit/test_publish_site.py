@@ -259,7 +259,7 @@ def test_failed_build_leaves_the_published_site_intact(builds, tmp_path, monkeyp
 
     # 1. A broken page (a link to a page that does not exist) fails the strict mkdocs build.
     project = tmp_path / "repo"
-    shutil.copytree(REPO_ROOT / "site", project / "site", ignore=shutil.ignore_patterns("generated", "public", ".build*"))
+    shutil.copytree(REPO_ROOT / "site", project / "site", ignore=shutil.ignore_patterns("generated", "public", "releases", "build-cache", ".build*"))
     (project / "dbt_project" / "seeds").mkdir(parents=True)
     (project / "site" / "docs" / "broken.md").write_text("# 坏页面\n\n[不存在](does-not-exist.md)\n", encoding="utf-8")
     broken = Settings(repo_root=project, workdir=settings.workdir)
