@@ -332,6 +332,17 @@ def test_cached_page_whose_link_target_is_gone_still_fails_the_build(tmp_path, c
     assert "Doc file 'index.md' contains a link 'target.md', but the target is not found" in caplog.text
 
 
+def test_a_cache_that_cannot_be_written_never_fails_the_publish(tmp_path, caplog):
+    from greenpark.publish.build_cache import BuildCache
+
+    blocked = tmp_path / "build-cache"
+    blocked.write_text("a file where the cache folder should be", encoding="utf-8")
+    cache = BuildCache(blocked)
+    cache._stash("render", "0" * 64, {"content": "<p>页</p>"})
+    cache.save()
+    assert "网站构建缓存未能写入" in caplog.text
+
+
 def _documented_columns() -> dict[str, list[str]]:
     """Column names of every mart and seed as the dbt project documents them."""
     dbt = REPO_ROOT / "dbt_project"

@@ -29,6 +29,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 from importlib import metadata
 from pathlib import Path
 
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 
 FORMAT = 1  # bump when what an entry holds, or how keys are made, changes
 _SUFFIX = ".json"
+_TMP = ".tmp-"
 
 
 def _digest(*parts) -> str:
@@ -110,16 +112,28 @@ class BuildCache(BasePlugin):
         self.fresh[name] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
     def save(self) -> None:
-        """After a successful build: write the new entries, drop those this build did not use."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        for name, text in self.fresh.items():
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.dir)
-            with os.fdopen(fd, "w", encoding="utf-8", errors="surrogatepass") as f:
-                f.write(text)
-            os.replace(tmp, self.dir / name)
-        for path in self.dir.iterdir():
-            if path.name not in self.used:
-                path.unlink(missing_ok=True)
+        """After a successful build: write the new entries, drop those this build did not use.
+        The cache only saves time, so a failure here (disk full, a second publish pruning at the
+        same moment) is logged and never fails the publish; an entry is written whole or not at all."""
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            for name, text in self.fresh.items():
+                fd, tmp = tempfile.mkstemp(prefix=_TMP, dir=self.dir)
+                try:
+                    with os.fdopen(fd, "w", encoding="utf-8", errors="surrogatepass") as f:
+                        f.write(text)
+                    os.replace(tmp, self.dir / name)
+                except BaseException:
+                    Path(tmp).unlink(missing_ok=True)
+                    raise
+            stale = time.time() - 3600  # another process's half-written entry is younger than that
+            for path in self.dir.iterdir():
+                if path.name.startswith(_TMP) and path.stat().st_mtime > stale:
+                    continue
+                if path.name not in self.used:
+                    path.unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("网站构建缓存未能写入（不影响本次发布）：%s", exc)
 
     # --- mkdocs events ----------------------------------------------------------------------------
     @event_priority(-100)  # after every other plugin's on_config, the search plugin's included
