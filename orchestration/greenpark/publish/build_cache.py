@@ -86,7 +86,7 @@ class _RecordingFiles:
 
 
 class BuildCache(BasePlugin):
-    """The mkdocs plugin: load with `load`, hand to the build, then `save` after a successful build."""
+    """The mkdocs plugin: `site.build_site` adds it to a build, and calls `save` once the build succeeded."""
 
     def __init__(self, cache_dir: Path):
         super().__init__()
