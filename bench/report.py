@@ -22,7 +22,10 @@ def _cpu(m: dict) -> str:
 
 
 def _load(m: dict) -> str:
-    return "" if not m.get("load") else f"{m['load'][0]} → {m['load'][1]}"
+    load = m.get("load")
+    if isinstance(load, (int, float)):  # older results: the load at the end only
+        return str(load)
+    return "" if not load else f"{load[0]} → {load[1]}"
 
 
 def render(results: dict[str, dict]) -> str:
@@ -70,15 +73,17 @@ def render(results: dict[str, dict]) -> str:
             w = r["resubmit_warm"]
             ok_fb = w["feedback_s"] is not None and w["feedback_s"] <= t["resubmit_feedback_s"]
             ok_site = w["site_s"] is not None and w["site_s"] <= t["resubmit_site_s"]
-            out.append(f"| one city resubmits one quarter → its feedback (`greenpark watch`, warm) | {w['feedback_s']} | | {w.get('load', '')} | | "
+            out.append(f"| one city resubmits one quarter → its feedback (`greenpark watch`, warm) | {w['feedback_s']} | | {_load(w)} | | "
                        f"≤ {t['resubmit_feedback_s']} s | {_mark(ok_fb)} |")
-            out.append(f"| one city resubmits one quarter → updated site (`greenpark watch`, warm) | {w['site_s']} | | | | "
+            out.append(f"| one city resubmits one quarter → updated site (`greenpark watch`, warm) | {w['site_s']} | {w.get('cpu_s', '')} | {_load(w)} | | "
                        f"≤ {t['resubmit_site_s']} s | {_mark(ok_site)} |")
         if "resubmit" in r:
             rs = r["resubmit"]
             out.append(f"| one city resubmits one quarter → its feedback (cold `greenpark run`) | {rs['feedback_s']} | | | {rs['peak_rss_mib']} | "
                        "(warm figure is the target) | — |")
-            out.append(f"| one city resubmits one quarter → updated site (cold `greenpark run`) | {rs['site_s']} | {rs.get('cpu_s', '')} | {_load(rs)} | | ≤ {t['resubmit_site_s']} s | "
+            ri = rs.get("inner_stage_s") or {}
+            split = f" (dbt {ri['dbt']}, site {ri['site']})" if "dbt" in ri and "site" in ri else ""
+            out.append(f"| one city resubmits one quarter → updated site (cold `greenpark run`){split} | {rs['site_s']} | {rs.get('cpu_s', '')} | {_load(rs)} | | ≤ {t['resubmit_site_s']} s | "
                        f"{_mark(rs['site_s'] <= t['resubmit_site_s'])} |")
             all_v = rs.get("offline_validate_all_s")
             cpu_v = rs.get("offline_validate_cpu_s")

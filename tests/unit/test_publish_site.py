@@ -259,7 +259,7 @@ def test_failed_build_leaves_the_published_site_intact(builds, tmp_path, monkeyp
 
     # 1. A broken page (a link to a page that does not exist) fails the strict mkdocs build.
     project = tmp_path / "repo"
-    shutil.copytree(REPO_ROOT / "site", project / "site", ignore=shutil.ignore_patterns("generated", "public", ".build*"))
+    shutil.copytree(REPO_ROOT / "site", project / "site", ignore=shutil.ignore_patterns("generated", "public", "releases", "build-cache", ".build*"))
     (project / "dbt_project" / "seeds").mkdir(parents=True)
     (project / "site" / "docs" / "broken.md").write_text("# 坏页面\n\n[不存在](does-not-exist.md)\n", encoding="utf-8")
     broken = Settings(repo_root=project, workdir=settings.workdir)
@@ -278,6 +278,69 @@ def test_failed_build_leaves_the_published_site_intact(builds, tmp_path, monkeyp
     assert _hashes(settings.site_public_dir) == reference
     leftovers = [p.name for p in settings.site_public_dir.parent.iterdir() if p.name.startswith(".build")]
     assert leftovers == []
+
+
+def test_incremental_build_is_byte_identical_to_a_full_build(builds, tmp_path, monkeypatch):
+    """A publish after a change reuses the earlier build's per-page work (publish.build_cache), and
+    gives exactly the bytes of a build from scratch: site, search index, sitemap and release zip."""
+    inc = tmp_path / "incremental"
+    shutil.copytree(builds["a"][0].workdir, inc, symlinks=True)
+    assert (inc / "site" / site_module.BUILD_CACHE_DIR).is_dir()
+    with duckdb.connect(str(inc / "data" / "warehouse.duckdb")) as con:  # one park's figures change
+        code = con.execute("select min(park_code) from fct_park_evaluation").fetchone()[0]
+        con.execute("update fct_park_evaluation set total_score = total_score + 1.5 where park_code = ?", [code])
+    full = tmp_path / "full"
+    shutil.copytree(inc, full, symlinks=True)
+    shutil.rmtree(full / "site" / site_module.BUILD_CACHE_DIR)
+    stats = {}
+    for key, workdir in (("inc", inc), ("full", full)):
+        monkeypatch.setenv("GREENPARK_WORKDIR", str(workdir))
+        stats[key] = publish_site(_settings(workdir))
+    assert stats["inc"]["new_release"] and stats["inc"]["release_id"] == stats["full"]["release_id"] == "2026.2"
+    assert stats["full"]["render_hits"] == stats["full"]["search_hits"] == 0
+    assert 0 < stats["inc"]["render_misses"] < stats["inc"]["render_hits"]  # the changed pages, rendered again
+    assert 0 < stats["inc"]["search_misses"] < stats["inc"]["search_hits"]
+    for part in ("public", "releases"):
+        a, b = _hashes(inc / "site" / part), _hashes(full / "site" / part)
+        assert a.keys() == b.keys()
+        assert [k for k in a if a[k] != b[k]] == []
+    # the cache holds this build's entries only, and the next identical build uses every one
+    entries = sorted(p.name for p in (inc / "site" / site_module.BUILD_CACHE_DIR).iterdir())
+    assert entries == sorted(p.name for p in (full / "site" / site_module.BUILD_CACHE_DIR).iterdir())
+    monkeypatch.setenv("GREENPARK_WORKDIR", str(full))
+    again = publish_site(_settings(full))
+    assert again["render_misses"] == again["search_misses"] == 0
+    assert _hashes(full / "site" / "public") == _hashes(inc / "site" / "public")
+
+
+def test_cached_page_whose_link_target_is_gone_still_fails_the_build(tmp_path, caplog):
+    """A page whose Markdown did not change is taken from the cache only while its links resolve as
+    before: a removed target fails the strict build as it would from scratch."""
+    docs = tmp_path / "docs"
+    for rel, text in {"index.md": "# 首页\n\n[目标页](target.md)\n", "target.md": "# 目标\n",
+                      "help.md": "# 说明\n", "releases/index.md": "# 历史版本\n",
+                      ".nav.yml": "- 首页: index.md\n"}.items():
+        (docs / rel).parent.mkdir(parents=True, exist_ok=True)
+        (docs / rel).write_text(text, encoding="utf-8")
+    build = dict(mkdocs_yml=REPO_ROOT / "site" / "mkdocs.yml", docs_dir=docs, demo_data=True,
+                 source_date_epoch=0, cache_dir=tmp_path / "cache")
+    assert site_module.build_site(site_dir=tmp_path / "one", **build)["render_misses"] == 4
+    assert site_module.build_site(site_dir=tmp_path / "two", **build)["render_hits"] == 4
+    (docs / "target.md").unlink()
+    with pytest.raises(PublishError):
+        site_module.build_site(site_dir=tmp_path / "three", **build)
+    assert "Doc file 'index.md' contains a link 'target.md', but the target is not found" in caplog.text
+
+
+def test_a_cache_that_cannot_be_written_never_fails_the_publish(tmp_path, caplog):
+    from greenpark.publish.build_cache import BuildCache
+
+    blocked = tmp_path / "build-cache"
+    blocked.write_text("a file where the cache folder should be", encoding="utf-8")
+    cache = BuildCache(blocked)
+    cache._stash("render", "0" * 64, {"content": "<p>页</p>"})
+    cache.save()
+    assert "网站构建缓存未能写入" in caplog.text
 
 
 def _documented_columns() -> dict[str, list[str]]:

@@ -3,6 +3,8 @@
 Pages are generated into a fresh folder beside site/generated, `mkdocs build` (in-process, strict:
 any warning such as a broken link fails the build) writes into a fresh folder beside site/public,
 and only a complete build is renamed into place. A failed build leaves the last good site as it was.
+Per-page work of the previous build (Markdown → HTML, search entries) is reused where a page is
+unchanged (publish.build_cache, kept in site/build-cache/): the bytes are those of a full build.
 Each build is a release (publish.releases): the latest one again when the public marts are
 unchanged, else a new one, recorded in the release registry only once its site has built.
 """
@@ -23,12 +25,14 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 
 from ..settings import Settings, scoped_environ
+from .build_cache import BuildCache
 from .marts import load_marts
 from .pages import generate_pages, read_nav
 from .provenance import Release
 from .releases import link_earlier_releases, plan_release, record_release, write_history_page
 
 log = logging.getLogger(__name__)
+BUILD_CACHE_DIR = "build-cache"  # beside generated/ and public/: per-page work reused by the next publish
 
 
 class PublishError(RuntimeError):
@@ -36,13 +40,15 @@ class PublishError(RuntimeError):
 
 
 def build_site(mkdocs_yml: Path, docs_dir: Path, site_dir: Path, *, demo_data: bool, source_date_epoch: int,
-               release: Release | None = None) -> None:
+               release: Release | None = None, cache_dir: Path | None = None) -> dict:
     """Run `mkdocs build` in-process on a generated docs tree.
 
     The navigation is the generated one (docs_dir/.nav.yml) followed by the static entries of
     mkdocs.yml's own `nav`. SOURCE_DATE_EPOCH is the data vintage, so the sitemap's dates and the
     gzip header of sitemap.xml.gz depend on the data only. `release` feeds the footer of every
-    page (partials/gp-provenance.html)."""
+    page (partials/gp-provenance.html). With `cache_dir`, pages whose Markdown is unchanged since
+    an earlier build reuse its HTML and search entries (publish.build_cache: same bytes, less
+    time). Returns the cache's hit and miss counts."""
     import jieba  # the search plugin's Chinese segmenter; its import turns its own logger to DEBUG
 
     jieba.setLogLevel(logging.WARNING)
@@ -52,6 +58,9 @@ def build_site(mkdocs_yml: Path, docs_dir: Path, site_dir: Path, *, demo_data: b
                           nav=read_nav(docs_dir) + static_nav, strict=True)
         cfg.extra["demo_data"] = bool(demo_data)
         cfg.extra["release"] = release
+        cache = None
+        if cache_dir is not None:
+            cache = cfg.plugins["greenpark/build-cache"] = BuildCache(cache_dir)
         cfg.plugins.on_startup(command="build", dirty=False)
         try:
             build(cfg)
@@ -59,6 +68,10 @@ def build_site(mkdocs_yml: Path, docs_dir: Path, site_dir: Path, *, demo_data: b
             raise PublishError(f"站点构建失败：{exc}") from exc
         finally:
             cfg.plugins.on_shutdown()
+    if cache is None:
+        return {}
+    cache.save()
+    return dict(cache.counts)
 
 
 AT_FDCWD, RENAME_EXCHANGE = -100, 2
@@ -115,8 +128,9 @@ def publish_site(settings: Settings) -> dict:
             shutil.copytree(static_docs, docs_tmp, dirs_exist_ok=True)
         counts = generate_pages(marts, docs_tmp, demo_data=settings.demo_data, release=plan.release)
         write_history_page(docs_tmp, plan)
-        build_site(settings.site_project_dir / "mkdocs.yml", docs_tmp, site_tmp, demo_data=settings.demo_data,
-                   source_date_epoch=counts["source_date_epoch"], release=plan.release)
+        cache_counts = build_site(settings.site_project_dir / "mkdocs.yml", docs_tmp, site_tmp,
+                                  demo_data=settings.demo_data, source_date_epoch=counts["source_date_epoch"],
+                                  release=plan.release, cache_dir=generated.parent / BUILD_CACHE_DIR)
         link_earlier_releases(settings, plan, site_tmp)
         archive_start = time.perf_counter()
         if plan.is_new:
@@ -132,6 +146,7 @@ def publish_site(settings: Settings) -> dict:
     stats = {"pages": html_pages, "files": files, "bytes": size, "park_reports": counts["park_reports"],
              "release_id": plan.release.release_id, "release_date": plan.release.published.isoformat(),
              "new_release": plan.is_new, "release_summary": plan.entry["summary"],
-             "archive_seconds": round(archive_seconds, 2), "seconds": round(time.perf_counter() - start, 2)}
+             "archive_seconds": round(archive_seconds, 2), **cache_counts,
+             "seconds": round(time.perf_counter() - start, 2)}
     log.info("站点已发布：%s", stats)
     return stats
