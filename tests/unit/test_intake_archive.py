@@ -89,6 +89,29 @@ def test_symlinks_folders_and_lock_files_are_never_followed(drop: Path, tmp_path
     assert names == ["330100_2025Q4.xlsx"]
 
 
+def test_a_file_copied_over_with_size_and_mtime_kept_is_seen_as_changed(drop: Path, tmp_path: Path):
+    """`cp -p` / `rsync -t` of a corrected file with the same size keeps size and mtime: the scan
+    (sensor cursor and `greenpark watch`) must still see it."""
+    import os
+    import shutil
+
+    from greenpark.intake.drop_scan import scan_drops
+
+    target = drop / "330100_2025Q1.xlsx"
+    target.write_bytes(b"first version")
+    os.utime(target, (1_700_000_000, 1_700_000_000))
+    city = _city(str(drop))
+    changed, seen = scan_drops([city], {})
+    assert [f.filename for f in changed] == [target.name]
+    assert scan_drops([city], seen)[0] == []  # nothing new
+    corrected = tmp_path / "corrected.xlsx"
+    corrected.write_bytes(b"fixed version")  # same size
+    os.utime(corrected, (1_700_000_000, 1_700_000_000))
+    shutil.copy2(corrected, target)  # like cp -p: same size, same mtime
+    assert target.stat().st_size == len(b"first version") and target.stat().st_mtime == 1_700_000_000
+    assert [f.filename for f in scan_drops([city], seen)[0]] == [target.name]
+
+
 def test_fsspec_drop_location_works_like_a_folder(workdir: Path):
     fs = fsspec.filesystem("memory")
     fs.pipe("/drops/330100/330100_2025Q2.xlsx", b"from a remote drop")

@@ -40,6 +40,9 @@ class DroppedFile:
     filename: str  # base name only: never used to build a path
     size: int
     mtime: float | None
+    # What else says the file was written again: for a local file its inode and ctime (a copy
+    # that keeps size and mtime, `cp -p` or `rsync -t`, still changes them); else the store's ETag.
+    change_marker: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,12 @@ def list_drop(city: City) -> list[DroppedFile]:
         name = PurePosixPath(str(entry["name"]).rstrip("/")).name
         if entry.get("type") != "file" or entry.get("islink") or name.startswith(IGNORED_PREFIXES):
             continue
-        if _is_local(fs) and not stat.S_ISREG(os.lstat(entry["name"]).st_mode):
-            continue
+        marker = str(entry.get("ETag") or entry.get("etag") or entry.get("md5") or "")
+        if _is_local(fs):
+            st = os.lstat(entry["name"])
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            marker = f"{st.st_ino}:{st.st_ctime_ns}"
         mtime = entry.get("mtime") or entry.get("LastModified") or entry.get("created")
         if isinstance(mtime, dt.datetime):
             mtime = mtime.timestamp()
@@ -80,6 +87,7 @@ def list_drop(city: City) -> list[DroppedFile]:
                 filename=name,
                 size=int(entry.get("size") or 0),
                 mtime=float(mtime) if mtime else None,
+                change_marker=marker,
             )
         )
     return sorted(found, key=lambda f: f.filename)
