@@ -605,10 +605,11 @@ def _record_decision(as_json: bool, date_text: str, recorded_by: str | None, **f
     if as_json:
         _echo_json(row)
     else:
-        from .management.decisions import DECISION_TYPES
+        from .designations import decision_types
 
+        kind = decision_types(settings.dbt_project_dir / "seeds")[row["decision_type"]]
         corrects = f"(更正第 {row['corrects_decision_id']} 条)" if row["corrects_decision_id"] else ""
-        click.echo(f"已记录第 {row['decision_id']} 条:{row['park_code']} {DECISION_TYPES[row['decision_type']]}"
+        click.echo(f"已记录第 {row['decision_id']} 条:{row['park_code']} {kind}"
                    f" {row['decision_date']}{corrects}。下一次 greenpark run 后在园区信息公告中公开。")
 
 
@@ -686,6 +687,7 @@ def designations_demo() -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出(含内部字段:核查人员、核查发现、记录人)。")
 def designations_list(park_code: str | None, include_corrected: bool, as_json: bool) -> None:
     """列出已记录的动态管理决定(初始名单 park_designations 不在其中)。"""
+    from .designations import decision_types
     from .intake.warehouse import connect, table_names
     from .management.decisions import as_records, listing
 
@@ -693,7 +695,8 @@ def designations_list(park_code: str | None, include_corrected: bool, as_json: b
     if not settings.warehouse_path.exists():
         raise click.ClickException("还没有数据仓库:请先运行 greenpark run 或记录一条决定。")
     with connect(settings.warehouse_path, read_only=True, wait_seconds=settings.lock_wait_s) as con:
-        rows = (listing(con, park_code=park_code, include_corrected=include_corrected)
+        rows = (listing(con, decision_types(settings.dbt_project_dir / "seeds"), park_code=park_code,
+                        include_corrected=include_corrected)
                 if "park_decisions" in table_names(con) else None)
     if as_json:
         _echo_json([] if rows is None else as_records(rows))

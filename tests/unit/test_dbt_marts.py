@@ -524,13 +524,12 @@ def test_recorded_decisions_feed_the_marts_and_only_their_public_part_is_publish
     assert {"REVOCATION_SUGGESTED", "WARNING"} <= {f["flag_code"] for f in before if f["park_code"] == "3302-03"}
 
     parks = {r["park_code"] for r in _seed("park_registry")}
-    seed_csv = SEEDS / "park_designations.csv"
     con = duckdb.connect(str(copy))
     try:
         con.execute(PARK_DECISIONS_DDL)
 
         def rec(**kw) -> dict:
-            return record(con, Decision(recorded_by="数据组甲", **kw), parks=parks, seed_csv=seed_csv,
+            return record(con, Decision(recorded_by="数据组甲", **kw), parks=parks, seeds_dir=SEEDS,
                           today=dt.date(YEAR, 12, 31), now=dt.datetime(YEAR, 12, 31, 9))
 
         first = rec(park_code="3301-02", decision_type="designation", decision_date=dt.date(2022, 6, 1),

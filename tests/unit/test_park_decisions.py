@@ -213,3 +213,80 @@ def test_demo_decisions_cover_every_type_once_and_only_once(cli, workdir):
     assert all(r[12] == "示例数据" for r in rows)
     again = cli("demo")
     assert again.exit_code == 0 and "未写入" in again.output and _rows(workdir) == rows
+
+
+# Recorded on top of the seed park_designations, each an edge of the replay's ordering.
+PARITY_DECISIONS = [
+    # (decision_id, park_code, decision_type, decision_date, batch_year, corrects_decision_id)
+    (1, "3301-01", "revocation", "2024-03-01", None, None),  # revoke → restore
+    (2, "3301-01", "restoration", "2025-01-15", None, None),
+    (3, "3301-04", "revocation", "2025-05-01", None, None),  # same day: record order wins
+    (4, "3301-04", "restoration", "2025-05-01", None, None),
+    (5, "3301-04", "review", "2025-05-01", None, None),
+    (6, "3302-03", "revocation", "2025-03-01", None, None),  # corrected: takes effect in 2026 instead
+    (7, "3302-03", "revocation", "2026-02-01", None, 6),
+    (8, "3301-02", "designation", "2022-06-01", 2022, None),  # a park not in the seed, batch corrected
+    (9, "3301-02", "designation", "2022-06-01", 2019, 8),
+    (10, "3301-10", "restoration", "2025-06-01", None, None),  # replaces the seed's 2024 revocation …
+    (11, "3301-10", "revocation", "2025-06-01", None, None),  # … and is revoked the same day
+    (12, "3303-01", "revocation", "2022-01-01", None, None),  # same year as the undated initial designation
+    (13, "3303-04", "site_inspection", "2024-04-01", None, None),
+]
+
+
+def _spells(changes) -> set[tuple]:
+    """(park_code, designation_batch_year, from_year, to_year_exclusive) of each designated spell."""
+    out = set()
+    for code, park_changes in changes.items():
+        for n, change in enumerate(park_changes):
+            if change.designated:
+                until = park_changes[n + 1].year if n + 1 < len(park_changes) else None
+                out.add((code, change.batch_year, change.year, until))
+    return out
+
+
+def test_the_python_replay_of_designation_state_matches_dbts_spells(tmp_path):
+    """management's park_state (before a decision is written) and the bulletin (beside the marts)
+    replay the decisions with greenpark.designations; dbt replays them in int_park_designation_spells.
+    Built by dbt on decisions with revoke → restore, same-day decisions, corrections, a recorded
+    decision replacing the seed's, both replays give dbt's spells, and park_state dbt's state now."""
+    import datetime as dt
+
+    from dbt_fixtures import DBT_PROJECT_DIR, run_dbt
+    from greenpark.designations import designation_changes
+    from greenpark.intake.warehouse import PARK_DECISIONS_DDL
+    from greenpark.management.decisions import all_rows, park_state, state_events
+
+    seeds = DBT_PROJECT_DIR / "seeds"
+    warehouse = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(PARK_DECISIONS_DDL)
+        con.executemany(
+            "INSERT INTO park_decisions (decision_id, park_code, decision_type, decision_date, batch_year,"
+            " corrects_decision_id, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, '数据组甲', ?)",
+            [[*row, dt.datetime(2026, 3, 1, 9)] for row in PARITY_DECISIONS])
+        python_events = state_events(all_rows(con), seeds)
+        states = {code: park_state(con, seeds, code) for code in set(python_events.park_code)}
+    finally:
+        con.close()
+    assert run_dbt(tmp_path, warehouse, "seed", "--select", "park_designations", "decision_types").success
+    assert run_dbt(tmp_path, warehouse, "run", "--select",
+                   "stg_park_decisions", "int_park_decisions", "int_park_designation_spells").success
+    con = duckdb.connect(str(warehouse))
+    try:
+        dbt_spells = {tuple(r) for r in con.execute(
+            "SELECT park_code, designation_batch_year, from_year, to_year_exclusive"
+            " FROM int_park_designation_spells").fetchall()}
+        dbt_decisions = con.execute("SELECT * FROM int_park_decisions").df()
+        designated_now = {r[0] for r in con.execute(
+            "SELECT park_code FROM int_park_designation_spells WHERE is_latest AND to_year_exclusive IS NULL").fetchall()}
+    finally:
+        con.close()
+
+    assert ("3301-04", 2023, 2025, None) in dbt_spells and ("3303-01", 2022, 2022, 2022) in dbt_spells  # the edges bite
+    assert _spells(designation_changes(python_events)) == dbt_spells  # management's reading
+    assert _spells(designation_changes(dbt_decisions)) == dbt_spells  # the bulletin's reading
+    assert {code for code, state in states.items() if state.designated} == designated_now
+    assert (states["3301-10"].revoked_year, states["3302-03"].revoked_year) == (2025, 2026)
+    assert (states["3301-02"].batch_year, states["3301-01"].revoked_year) == (2019, None)

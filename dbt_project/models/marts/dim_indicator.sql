@@ -1,7 +1,8 @@
 -- The indicator catalogue of the current edition of the 评价导则 (示例): one row per indicator,
 -- as the site has always read it. "Current" is the edition in force for the latest year with
--- data (the latest edition before any data), so an edition announced for future years changes
--- nothing the site shows for published years. Every edition: dim_indicator_edition.
+-- data (valid_from_year <= year <= valid_to_year, open-ended when empty; before any data, the
+-- latest edition), so an edition announced for future years changes nothing the site shows for
+-- published years, and neither does a closed edition. Every edition: dim_indicator_edition.
 with editions as (
     select * from {{ ref('dim_indicator_edition') }}
 ),
@@ -11,11 +12,24 @@ latest_year as (
     where version_set_id = 'current'
 ),
 
+all_editions as (
+    select * from {{ ref('evaluation_editions') }}
+),
+
+-- The latest year with data; before any data, the first year of the latest edition.
+reference_year as (
+    select coalesce(max(latest_year.year), max(all_editions.valid_from_year)) as year
+    from latest_year
+    cross join all_editions
+),
+
 current_edition as (
-    select arg_max(editions.edition_id, editions.valid_from_year) as edition_id
-    from {{ ref('evaluation_editions') }} as editions
-    cross join latest_year
-    where editions.valid_from_year <= coalesce(latest_year.year, 9999)
+    select all_editions.edition_id
+    from all_editions
+    cross join reference_year
+    where
+        all_editions.valid_from_year <= reference_year.year
+        and reference_year.year <= coalesce(all_editions.valid_to_year, 9999)
 )
 
 select

@@ -45,7 +45,7 @@ def record_demo_decisions(settings: Settings) -> int:
     from ..registry import load_parks
 
     parks = set(load_parks(settings).park_code)
-    seed_csv = settings.dbt_project_dir / "seeds" / "park_designations.csv"
+    seeds_dir = settings.dbt_project_dir / "seeds"
     with connect(settings.warehouse_path, wait_seconds=settings.lock_wait_s) as con:
         if con.execute("SELECT count(*) FROM park_decisions").fetchone()[0]:
             return 0
@@ -53,5 +53,5 @@ def record_demo_decisions(settings: Settings) -> int:
         for template, corrects in DEMO_DECISIONS:
             decision = dataclasses.replace(template, corrects_decision_id=None if corrects is None else ids[corrects])
             fixed = dt.datetime.combine(decision.decision_date, dt.time(9))
-            ids.append(record(con, decision, parks=parks, seed_csv=seed_csv, today=decision.decision_date, now=fixed)["decision_id"])
+            ids.append(record(con, decision, parks=parks, seeds_dir=seeds_dir, today=decision.decision_date, now=fixed)["decision_id"])
     return len(ids)

@@ -4,7 +4,9 @@ The provincial data team records each decision once, with who recorded it and wh
 warehouse table `park_decisions`. The table is append-only: a wrong entry is never edited or
 deleted but corrected by a new row that names it (corrects_decision_id), so the history of what
 was announced stays auditable. dbt reads the table (source intake.park_decisions) on top of the
-seed park_designations, which is only the initial load; the latest decision wins per park.
+seed park_designations, which is only the initial load; the latest decision wins per park. The
+types' Chinese names (seed decision_types) and that replay are greenpark.designations, which dbt's
+int_park_decisions / int_park_designation_spells and the bulletin agree with.
 
 Checks happen here, before anything is written, so a decision that contradicts the park's
 current state (revoking a park that is not designated, restoring one that is) is refused with a
@@ -26,28 +28,21 @@ import contextlib
 import csv
 import datetime as dt
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from ..designations import designation_changes, decision_types
 from ..intake.warehouse import WarehouseBusyError, connect, exclusive_run
 from ..registry import load_parks
 from ..settings import Settings
 
-DECISION_TYPES: dict[str, str] = {
-    "designation": "认定",
-    "review": "复查",
-    "site_inspection": "现场核查",
-    "revocation": "撤销认定",
-    "restoration": "恢复认定",
-}
 REVOCATION_REASONS = ("弄虚作假", "瞒报事故", "环境污染", "复查不合格", "其他")
 REVIEW_OUTCOMES = ("通过", "限期整改", "不通过")
 INSPECTION_OUTCOMES = ("未发现问题", "责令整改", "建议撤销认定")
-STATE_TYPES = ("designation", "revocation", "restoration")
 MAX_TEXT = 500
 DECISION_WAIT_S = 10.0  # how long the CLI and the console wait for a pipeline run to let go of the warehouse
 
@@ -126,17 +121,21 @@ def _choice(value: str | None, allowed: Iterable[str], what: str) -> str:
     return cleaned
 
 
-def initial_load(seed_csv: Path) -> pd.DataFrame:
-    """The seed park_designations as state events (the same reading as dbt's int_park_decisions)."""
+STATE_COLUMNS = ["park_code", "decision_key", "decision_type", "decision_date", "effective_year", "batch_year",
+                 "is_initial_load"]
+
+
+def initial_load(seeds_dir: Path) -> list[tuple]:
+    """The seed park_designations as state events (STATE_COLUMNS), read as dbt's int_park_decisions does."""
     rows = []
-    with open(seed_csv, encoding="utf-8") as fh:
+    with open(seeds_dir / "park_designations.csv", encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
-            rows.append({"park_code": r["park_code"], "decision_type": "designation", "effective_year": int(r["batch_year"]),
-                         "decision_date": None, "decision_id": None, "batch_year": int(r["batch_year"])})
+            code = r["park_code"]
+            rows.append((code, f"initial-designation-{code}", "designation", None, int(r["batch_year"]),
+                         int(r["batch_year"]), True))
             if r.get("revoked_year"):
-                rows.append({"park_code": r["park_code"], "decision_type": "revocation", "effective_year": int(r["revoked_year"]),
-                             "decision_date": None, "decision_id": None, "batch_year": None})
-    return pd.DataFrame(rows, columns=["park_code", "decision_type", "effective_year", "decision_date", "decision_id", "batch_year"])
+                rows.append((code, f"initial-revocation-{code}", "revocation", None, int(r["revoked_year"]), None, True))
+    return rows
 
 
 def all_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -149,41 +148,40 @@ def effective_rows(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[~rows.decision_id.isin(corrected)]
 
 
-def park_state(con: duckdb.DuckDBPyConnection, seed_csv: Path, park_code: str) -> ParkState:
-    """The park's designation state now: the latest state decision wins (ordering as dbt's
-    int_park_designation_spells: year it takes effect, date, initial load first, record order)."""
-    recorded = effective_rows(all_rows(con))
-    recorded = recorded[(recorded.park_code == park_code) & recorded.decision_type.isin(STATE_TYPES)]
-    seed = initial_load(seed_csv)
-    seed = seed[(seed.park_code == park_code) & ~seed.decision_type.isin(set(recorded.decision_type))]
-    events = []
-    for r in seed.itertuples():
-        events.append((r.effective_year, dt.date.min, 0, -1, r.decision_type, r.batch_year))
-    for r in recorded.itertuples():
+def state_events(recorded: pd.DataFrame, seeds_dir: Path) -> pd.DataFrame:
+    """The effective decisions as dbt's int_park_decisions has them (STATE_COLUMNS): recorded rows
+    no later row corrects, plus the seed's initial load for each type a park has not recorded."""
+    own = []
+    for r in effective_rows(recorded).itertuples():
         date = pd.Timestamp(r.decision_date).date()
-        year = int(r.batch_year) if r.decision_type == "designation" else date.year
         batch = None if pd.isna(r.batch_year) else int(r.batch_year)
-        events.append((year, date, 1, int(r.decision_id), r.decision_type, batch))
-    designated, batch, revoked = False, None, None
-    for year, _, _, _, kind, event_batch in sorted(events, key=lambda e: e[:4]):
-        if kind == "revocation":
-            if designated:
-                revoked = year
-            designated = False
-        else:
-            if not designated:
-                revoked = None
-            designated = True
-            batch = event_batch if event_batch is not None else batch
-    return ParkState(designated=designated, batch_year=batch, revoked_year=revoked)
+        year = batch if r.decision_type == "designation" else date.year
+        own.append((r.park_code, f"D{int(r.decision_id):06d}", r.decision_type, date, year, batch, False))
+    replaced = {(row[0], row[2]) for row in own}
+    seed = [row for row in initial_load(seeds_dir) if (row[0], row[2]) not in replaced]
+    return pd.DataFrame(own + seed, columns=STATE_COLUMNS)
 
 
-def check(decision: Decision, *, parks: set[str], state: ParkState, corrected: dict | None, today: dt.date) -> Decision:
-    """The decision with its text cleaned, or DecisionError naming the first problem."""
+def park_state(con: duckdb.DuckDBPyConnection, seeds_dir: Path, park_code: str) -> ParkState:
+    """The park's designation state now: the latest state decision wins (greenpark.designations,
+    the replay dbt's int_park_designation_spells does)."""
+    events = state_events(all_rows(con), seeds_dir)
+    changes = designation_changes(events[events.park_code == park_code]).get(park_code, [])
+    if not changes:
+        return ParkState(designated=False, batch_year=None, revoked_year=None)
+    last = changes[-1]
+    return ParkState(designated=last.designated, batch_year=last.batch_year,
+                     revoked_year=None if last.designated else last.year)
+
+
+def check(decision: Decision, *, parks: set[str], state: ParkState, corrected: dict | None, today: dt.date,
+          labels: Mapping[str, str]) -> Decision:
+    """The decision with its text cleaned, or DecisionError naming the first problem; `labels`:
+    the decision types and their Chinese names (greenpark.designations.decision_types)."""
     d = Decision(**asdict(decision))
-    if d.decision_type not in DECISION_TYPES:
+    if d.decision_type not in labels:
         raise DecisionError(f"未知的决定类型 {d.decision_type}")
-    kind = DECISION_TYPES[d.decision_type]
+    kind = labels[d.decision_type]
     d.park_code = unicodedata.normalize("NFKC", d.park_code or "").strip()
     if d.park_code not in parks:
         raise DecisionError(f"园区代码 {d.park_code or '(空)'} 不在园区名录中")
@@ -200,7 +198,7 @@ def check(decision: Decision, *, parks: set[str], state: ParkState, corrected: d
     if corrected is not None and (corrected["park_code"] != d.park_code or corrected["decision_type"] != d.decision_type):
         raise DecisionError(
             f"第 {corrected['decision_id']} 条是园区 {corrected['park_code']} 的"
-            f"{DECISION_TYPES[corrected['decision_type']]}记录,更正记录须为同一园区、同一类型"
+            f"{labels[corrected['decision_type']]}记录,更正记录须为同一园区、同一类型"
         )
 
     if d.decision_type == "designation":
@@ -234,10 +232,11 @@ def check(decision: Decision, *, parks: set[str], state: ParkState, corrected: d
     return d
 
 
-def record(con: duckdb.DuckDBPyConnection, decision: Decision, *, parks: set[str], seed_csv: Path,
+def record(con: duckdb.DuckDBPyConnection, decision: Decision, *, parks: set[str], seeds_dir: Path,
            today: dt.date, now: dt.datetime | None = None) -> dict:
     """Check and append one decision; return the stored row. One transaction: the id is the
-    next number, so two writers (serialised by DuckDB's file lock) never share one."""
+    next number, so two writers (serialised by DuckDB's file lock) never share one. `seeds_dir`:
+    the dbt seeds (park_designations, the initial load; decision_types)."""
     con.execute("BEGIN TRANSACTION")
     try:
         corrected = None
@@ -253,8 +252,8 @@ def record(con: duckdb.DuckDBPyConnection, decision: Decision, *, parks: set[str
                     f"请更正第 {int(later.decision_id.iloc[-1])} 条"
                 )
             corrected = hit.iloc[0].to_dict()
-        state = park_state(con, seed_csv, unicodedata.normalize("NFKC", decision.park_code or "").strip())
-        d = check(decision, parks=parks, state=state, corrected=corrected, today=today)
+        state = park_state(con, seeds_dir, unicodedata.normalize("NFKC", decision.park_code or "").strip())
+        d = check(decision, parks=parks, state=state, corrected=corrected, today=today, labels=decision_types(seeds_dir))
         next_id = con.execute("SELECT coalesce(max(decision_id), 0) + 1 FROM park_decisions").fetchone()[0]
         recorded_at = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0)
         row = {
@@ -289,20 +288,22 @@ def record_for(settings: Settings, decision: Decision, *, today: dt.date | None 
     wait = DECISION_WAIT_S if wait_seconds is None else wait_seconds
     path = settings.warehouse_path
     parks = set(load_parks(settings).park_code)
-    seed_csv = settings.dbt_project_dir / "seeds" / "park_designations.csv"
+    seeds_dir = settings.dbt_project_dir / "seeds"
     try:
         with guard or contextlib.nullcontext(), exclusive_run(path, wait_seconds=wait), \
                 connect(path, wait_seconds=wait) as con:
-            return record(con, decision, parks=parks, seed_csv=seed_csv, today=today or settings.today)
+            return record(con, decision, parks=parks, seeds_dir=seeds_dir, today=today or settings.today)
     except WarehouseBusyError:
         raise DecisionBusy(busy_message(wait)) from None
 
 
-def listing(con: duckdb.DuckDBPyConnection, *, park_code: str | None = None, include_corrected: bool = False) -> pd.DataFrame:
-    """Recorded decisions, oldest first, with type in Chinese and whether a later row corrects it."""
+def listing(con: duckdb.DuckDBPyConnection, labels: Mapping[str, str], *, park_code: str | None = None,
+            include_corrected: bool = False) -> pd.DataFrame:
+    """Recorded decisions, oldest first, with type in Chinese (`labels`: decision_types) and
+    whether a later row corrects it."""
     rows = all_rows(con)
     corrected_by = {int(c): int(i) for c, i in zip(rows.corrects_decision_id, rows.decision_id) if pd.notna(c)}
-    rows.insert(3, "decision_type_zh", rows.decision_type.map(DECISION_TYPES))
+    rows.insert(3, "decision_type_zh", rows.decision_type.map(dict(labels)))
     rows["corrected_by_decision_id"] = rows.decision_id.map(corrected_by).astype("Int64")
     if park_code:
         rows = rows[rows.park_code == park_code]

@@ -16,6 +16,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from ..designations import decision_types
 from ..intake.warehouse import table_names
 from ..management import decisions as mgmt
 from ..management.reminders import city_reminder, last_due_quarter, write_json
@@ -181,11 +182,12 @@ def _decisions_page(request: Request, status: int = 200, **ctx):
     portal = portal_of(request)
     park = request.query_params.get("park") or None
     parks = load_parks(portal.settings).sort_values(["city_code", "park_code"])
+    types = decision_types(portal.settings.dbt_project_dir / "seeds")
 
     def read(con):
         if con is None or "park_decisions" not in table_names(con):
             return []
-        return mgmt.as_records(mgmt.listing(con, park_code=park, include_corrected=True))
+        return mgmt.as_records(mgmt.listing(con, types, park_code=park, include_corrected=True))
 
     try:
         rows, unreadable = _read(portal, read), None
@@ -196,7 +198,7 @@ def _decisions_page(request: Request, status: int = 200, **ctx):
     names = dict(zip(parks.park_code, parks.park_name))
     return render(request, "console_decisions.html", status=status, rows=rows[::-1], park=park, park_names=names,
                   parks=list(parks[["park_code", "park_name", "city_name"]].itertuples(index=False)),
-                  types=mgmt.DECISION_TYPES, reasons=mgmt.REVOCATION_REASONS, review_outcomes=mgmt.REVIEW_OUTCOMES,
+                  types=types, reasons=mgmt.REVOCATION_REASONS, review_outcomes=mgmt.REVIEW_OUTCOMES,
                   inspection_outcomes=mgmt.INSPECTION_OUTCOMES, today=portal.today(),
                   recorded=request.query_params.get("recorded"), unreadable=unreadable, **ctx)
 
@@ -223,7 +225,7 @@ async def console_record(request: Request):
     kind = fields["decision_type"]
     target = f"{fields['park_code'][:20]} {kind[:20]}"
     try:
-        if kind not in mgmt.DECISION_TYPES:
+        if kind not in decision_types(portal.settings.dbt_project_dir / "seeds"):
             raise mgmt.DecisionError("请选择决定类型")
         decision = mgmt.Decision(
             park_code=fields["park_code"], decision_type=kind, decision_date=mgmt.parse_date(fields["decision_date"]),

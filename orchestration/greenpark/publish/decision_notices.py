@@ -5,7 +5,8 @@ restored. Those facts come from the public mart fct_park_decisions (no inspector
 findings, no recorder); this module only selects the year's decisions, orders them and writes
 each as one Chinese sentence, so the page template stays free of wording rules.
 
-The same decisions say where a park stood in any year (`designation_status`): dim_park holds only
+The same decisions say where a park stood in any year (`designation_status`, on the changes
+greenpark.designations.designation_changes replays from them as dbt does): dim_park holds only
 where it stands today (its latest spell), so a park revoked and later restored would read as
 designated through its revoked years if a past year were read from dim_park.
 """
@@ -16,45 +17,25 @@ import datetime as dt
 
 import pandas as pd
 
+from ..designations import Change
 from .markup import date_zh, is_missing
 
 TYPE_ORDER = ("designation", "review", "site_inspection", "revocation", "restoration")
-STATE_TYPES = ("designation", "revocation", "restoration")
 DESIGNATED, REVOKED, NOT_DESIGNATED = "已认定", "已撤销", "未认定"
 
 
-def designation_years(decisions: pd.DataFrame) -> dict[str, list[tuple[int, bool]]]:
-    """park_code -> [(year, designated from that year on)], one entry per change of state, in the
-    order of dbt's int_park_designation_spells: the year a decision takes effect, its date (the
-    initial load, undated, first), then record order; the latest decision wins."""
-    if decisions is None or decisions.empty:
-        return {}
-    state = decisions[decisions.decision_type.isin(STATE_TYPES)]
-    events = sorted(
-        (d["park_code"], int(d["effective_year"]),
-         dt.date.min if is_missing(d.get("decision_date")) else pd.Timestamp(d["decision_date"]).date(),
-         not d["is_initial_load"], str(d["decision_key"]), d["decision_type"] != "revocation")
-        for d in state.to_dict(orient="records"))
-    changes: dict[str, list[tuple[int, bool]]] = {}
-    for code, year, *_, designated in events:
-        spells = changes.setdefault(code, [])
-        if designated != (spells[-1][1] if spells else False):
-            spells.append((year, designated))
-    return changes
-
-
-def designation_status(changes: list[tuple[int, bool]], year: int) -> str:
-    """已认定 / 已撤销 / 未认定 at the end of `year`, from designation_years' entry of one park."""
-    before = [designated for from_year, designated in changes if from_year <= year]
+def designation_status(changes: list[Change], year: int) -> str:
+    """已认定 / 已撤销 / 未认定 at the end of `year`, from one park's designation_changes."""
+    before = [c.designated for c in changes if c.year <= year]
     if not before:
         return NOT_DESIGNATED
     return DESIGNATED if before[-1] else REVOKED
 
 
-def revoked_in(changes: list[tuple[int, bool]], year: int) -> int | None:
+def revoked_in(changes: list[Change], year: int) -> int | None:
     """The year the revocation in force at the end of `year` took effect; None while designated."""
-    before = [(from_year, designated) for from_year, designated in changes if from_year <= year]
-    return before[-1][0] if before and not before[-1][1] else None
+    before = [c for c in changes if c.year <= year]
+    return before[-1].year if before and not before[-1].designated else None
 
 
 def sentence_zh(d: dict) -> str:

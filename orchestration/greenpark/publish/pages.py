@@ -33,8 +33,9 @@ import jieba
 import pandas as pd
 import yaml
 
+from ..designations import designation_changes
 from . import charts
-from .decision_notices import decisions_of_year, designation_status, designation_years, revoked_in
+from .decision_notices import decisions_of_year, designation_status, revoked_in
 from .fields import CONDITIONS, page_labels
 from .markup import is_missing, render, split_ids, title
 from .marts import Marts, join_new_columns, parse_version_id
@@ -184,7 +185,7 @@ class _Site:
         self.flags_by = _by_park_year(flags.sort_values("_o", kind="mergesort"))
         self.n_by_year = self.ev.groupby("year").size().to_dict()
         self.n_by_city_year = self.ev.groupby(["city_code", "year"]).size().to_dict()
-        self.designation_changes = designation_years(marts.fct_park_decisions)
+        self.designation_changes = designation_changes(marts.fct_park_decisions)
 
     def park_name(self, code: str) -> str:
         return self.parks.park_name.get(code, code)
