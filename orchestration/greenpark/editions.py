@@ -1,16 +1,25 @@
 """The 评价导则 edition in force for a year and its thresholds, read from the dbt seeds
 (evaluation_editions, evaluation_thresholds): the same rows the marts read through the macro
-threshold(id, year), so the intake's warnings and the marts' flags apply one number."""
+threshold(id, year), so the intake's warnings and the marts' flags apply one number.
+
+The validator asks for every file it checks; a seed is read once per version of the file (path
+and modification time), so an edited seed is still read again."""
 
 from __future__ import annotations
 
 import csv
+from functools import lru_cache
 from pathlib import Path
 
 
-def _rows(path: Path) -> list[dict]:
+def _rows(path: Path) -> tuple[dict, ...]:
+    return _read(path, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=16)
+def _read(path: Path, mtime_ns: int) -> tuple[dict, ...]:
     with open(path, encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+        return tuple(csv.DictReader(fh))
 
 
 def edition_for_year(seeds_dir: Path, year: int) -> str | None:
