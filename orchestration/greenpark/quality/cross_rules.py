@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -35,17 +36,24 @@ class Context:
     city_names: dict[str, str] = field(default_factory=dict)
     thresholds: dict[str, float] = field(default_factory=dict)  # evaluation_thresholds of the year's edition
 
-    @property
+    # Derived once per context (a file's check), not per look-up: the rules ask for every row.
+    @cached_property
     def city_parks(self) -> pd.DataFrame:
         return self.parks[self.parks.city_code == self.city_code]
 
+    @cached_property
+    def _by_code(self) -> dict[str, tuple]:
+        """park_code -> (park_name, city_name); codes are unique in the registry."""
+        return {code: (name, city) for code, name, city
+                in zip(self.parks.park_code, self.parks.park_name, self.parks.city_name)}
+
     def park_name(self, code: str) -> str | None:
-        hit = self.parks.loc[self.parks.park_code == code, "park_name"]
-        return hit.iloc[0] if len(hit) else None
+        hit = self._by_code.get(code)
+        return hit[0] if hit else None
 
     def park_city_name(self, code: str) -> str:
-        hit = self.parks.loc[self.parks.park_code == code, "city_name"]
-        return hit.iloc[0] if len(hit) else ""
+        hit = self._by_code.get(code)
+        return hit[1] if hit else ""
 
 
 def _cell(rule: Rule, parsed: ParsedSubmission, sheet_key: str, row: int, name: str, value, **extra) -> Finding:
