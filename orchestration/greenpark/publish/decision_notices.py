@@ -32,7 +32,7 @@ def designation_years(decisions: pd.DataFrame) -> dict[str, list[tuple[int, bool
     state = decisions[decisions.decision_type.isin(STATE_TYPES)]
     events = sorted(
         (d["park_code"], int(d["effective_year"]),
-         dt.date.min if is_missing(d.get("decision_date")) else pd.Timestamp(d["decision_date"]).date(),
+         _date(d) or dt.date.min,
          not d["is_initial_load"], str(d["decision_key"]), d["decision_type"] != "revocation")
         for d in state.to_dict(orient="records"))
     changes: dict[str, list[tuple[int, bool]]] = {}
@@ -43,18 +43,29 @@ def designation_years(decisions: pd.DataFrame) -> dict[str, list[tuple[int, bool
     return changes
 
 
+def _change_in_force(changes: list[tuple[int, bool]], year: int) -> tuple[int, bool] | None:
+    """The last of designation_years' changes of one park taking effect by `year`."""
+    before = [change for change in changes if change[0] <= year]
+    return before[-1] if before else None
+
+
 def designation_status(changes: list[tuple[int, bool]], year: int) -> str:
     """已认定 / 已撤销 / 未认定 at the end of `year`, from designation_years' entry of one park."""
-    before = [designated for from_year, designated in changes if from_year <= year]
-    if not before:
+    change = _change_in_force(changes, year)
+    if change is None:
         return NOT_DESIGNATED
-    return DESIGNATED if before[-1] else REVOKED
+    return DESIGNATED if change[1] else REVOKED
 
 
 def revoked_in(changes: list[tuple[int, bool]], year: int) -> int | None:
     """The year the revocation in force at the end of `year` took effect; None while designated."""
-    before = [(from_year, designated) for from_year, designated in changes if from_year <= year]
-    return before[-1][0] if before and not before[-1][1] else None
+    change = _change_in_force(changes, year)
+    return change[0] if change and not change[1] else None
+
+
+def _date(d: dict) -> dt.date | None:
+    """The decision's date; None for an undated (initial-load) decision."""
+    return None if is_missing(d.get("decision_date")) else pd.Timestamp(d["decision_date"]).date()
 
 
 def sentence_zh(d: dict) -> str:
@@ -87,13 +98,11 @@ def decisions_of_year(decisions: pd.DataFrame, year: int) -> list[dict]:
         return []
     rows = []
     for d in decisions.to_dict(orient="records"):
-        date = d.get("decision_date")
-        in_year = (pd.Timestamp(date).year == year) if not is_missing(date) else int(d["effective_year"]) == year
-        if not in_year:
-            continue
-        rows.append(d)
+        date = _date(d)
+        if (date.year if date else int(d["effective_year"])) == year:
+            rows.append(d)
     rows.sort(key=lambda d: (
-        dt.date(year, 1, 1) if is_missing(d.get("decision_date")) else pd.Timestamp(d["decision_date"]).date(),
+        _date(d) or dt.date(year, 1, 1),
         TYPE_ORDER.index(d["decision_type"]), d["park_code"], str(d.get("decision_key") or "")))
     keep = ("park_code", "park_name", "city_name", "decision_type", "decision_type_zh", "document_no", "outcome",
             "reason_category", "reason_text", "is_initial_load")
