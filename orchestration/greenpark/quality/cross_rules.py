@@ -311,7 +311,7 @@ def revision_site_check(rule: Rule, parsed: ParsedSubmission, ctx: Context) -> l
             if pd.isna(old) or pd.isna(new) or old == 0:
                 continue
             change = 100 * (new - old) / abs(old)
-            if abs(change) > limit and (worst is None or abs(change) > abs(worst[1])):
+            if abs(change) > limit and (worst is None or abs(change) > abs(worst[2])):
                 # the cell to point at: the column of the two whose quarter value moved most
                 moved = max((numerator, denominator), key=lambda c: _relative_move(old_rec[c], rec[c]))
                 worst = (indicator, name, change, old, new, moved)
