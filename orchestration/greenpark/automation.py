@@ -15,7 +15,7 @@ from .intake.archive import sha256_of
 from .intake.drop_scan import scan_drops
 from .partitions import (
     QUARTERS,
-    has_city,
+    city_codes,
     missing_quarters,
     partition_key,
     quarter_keys,
@@ -65,13 +65,13 @@ def build_automation(partitions: dg.MultiPartitionsDefinition):
         """
         seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
         changed, current = scan_drops(load_cities(settings), seen)
-        quarters, requests = set(quarter_keys(settings)), []
+        quarters, requests, known = set(quarter_keys(settings)), [], city_codes(partitions)
         for dropped in changed:
             run_key = f"{sha256_of(dropped)}:{dropped.url}"
             match = FILENAME_RE.match(dropped.filename)
             config = dg.RunConfig(ops={ARCHIVE_KEY.path[-1]: {"config": {"urls": [dropped.url]}}})
             tags = {"greenpark/city": dropped.city_code, "greenpark/file": dropped.filename}
-            if match and has_city(partitions, dropped.city_code):
+            if match and dropped.city_code in known:
                 key = partition_key(dropped.city_code, int(match["year"]), int(match["quarter"]))
                 quarters.add(key.keys_by_dimension["quarter"])
                 requests.append(dg.RunRequest(run_key=run_key, job_name=intake_job.name,

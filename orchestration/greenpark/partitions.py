@@ -73,6 +73,7 @@ def split_key(key: dg.MultiPartitionKey) -> tuple[str, int, int]:
     return dims["city"], int(year), int(quarter)
 
 
-def has_city(partitions: dg.MultiPartitionsDefinition, city_code: str) -> bool:
+def city_codes(partitions: dg.MultiPartitionsDefinition) -> frozenset[str]:
+    """The cities the loaded definitions know: read once per batch of look-ups, not per look-up."""
     city = next(d for d in partitions.partitions_defs if d.name == "city").partitions_def
-    return city_code in city.get_partition_keys()
+    return frozenset(city.get_partition_keys())

@@ -16,7 +16,7 @@ import pandas as pd
 from .assets.intake import INTAKE_TABLES
 from .pipeline.prefetch import prefetching
 from .intake.warehouse import connect, pending_versions
-from .partitions import add_quarters, has_city, partition_key, quarter_of
+from .partitions import add_quarters, city_codes, partition_key, quarter_of
 from .settings import Settings
 
 INTAKE_KEYS = [dg.AssetKey(t) for t in INTAKE_TABLES]
@@ -63,7 +63,8 @@ def pending_partitions(settings: Settings, partitions: dg.MultiPartitionsDefinit
             "SELECT DISTINCT city_code, year, quarter FROM submission_versions "
             "WHERE status = '待处理' AND year IS NOT NULL AND quarter IS NOT NULL ORDER BY year, quarter, city_code"
         ).fetchall()
-    return [str(partition_key(c, y, q)) for c, y, q in rows if has_city(partitions, c)]
+    known = city_codes(partitions)
+    return [str(partition_key(c, y, q)) for c, y, q in rows if c in known]
 
 
 def versions_in_run_order(settings: Settings, keys: list[str]) -> pd.DataFrame:

@@ -292,6 +292,36 @@ def test_every_indicator_score_and_condition_matches_recomputation(built):
     assert {r["is_compliant"] for r in rows.values()} == {True, False}
 
 
+def test_quarter_ratio_pairs_are_how_the_marts_compute_those_indicators(built):
+    """The pairs the intake rule revision.site_check recomputes (seed indicator_quarter_ratios, read
+    as the rule reads them) against the marts: for each indicator, fct_park_indicators' value over
+    the fixture's annual numerator / denominator (flows summed, stocks at the latest quarter, from
+    the raw in-force rows) is one and the same unit factor for every park, so the rule's relative
+    change is the marts' relative change. A wrong or swapped pair gives factors that differ."""
+    from greenpark.editions import quarter_ratio_indicators
+    from greenpark.submission.contract import PARK_QUARTER
+
+    fx, warehouse = built
+    pairs = quarter_ratio_indicators(SEEDS, YEAR)
+    assert pairs and {c for _, _, n, d in pairs for c in (n, d)} <= {c.name for c in PARK_QUARTER.columns}
+    stocks = {c.name for c in PARK_QUARTER.columns if c.stock}
+    in_force = fx.in_force_ids()
+    annual: dict[str, dict[str, float]] = {}
+    for row in sorted((r for r in fx.park_quarter if r["version_id"] in in_force), key=lambda r: r["quarter"]):
+        totals = annual.setdefault(row["park_code"], defaultdict(float))
+        for _, _, *columns in pairs:
+            for c in columns:
+                totals[c] = float(row[c]) if c in stocks else totals[c] + float(row[c])
+    marts = {(r["park_code"], r["indicator_id"]): r["value"] for r in _query(
+        warehouse, f"SELECT park_code, indicator_id, value FROM fct_park_indicators WHERE year = {YEAR}")}
+    for indicator, _, numerator, denominator in pairs:
+        factors = {code: marts[code, indicator] / (totals[numerator] / totals[denominator])
+                   for code, totals in annual.items()}
+        assert len(factors) >= 2, indicator
+        first = next(iter(factors.values()))
+        assert all(math.isclose(f, first, rel_tol=1e-9) for f in factors.values()), (indicator, factors)
+
+
 def test_mujun_scores_and_classes_match_recomputation(built):
     fx, warehouse = built
     expected = _expected_mujun(fx)

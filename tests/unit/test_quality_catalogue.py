@@ -85,6 +85,16 @@ def _warehouse(con):
                         [vid, "330100", y, q, i + 3, *list(values.values())])
 
 
+def test_revision_site_check_points_at_the_columns_of_its_seed_pairs():
+    """The rule names the cells it can point at; its pairs are the seed indicator_quarter_ratios."""
+    from greenpark.editions import quarter_ratio_indicators
+
+    rule = load_catalogue(catalogue_path(EXPECTATIONS))["revision.site_check"]
+    pairs = quarter_ratio_indicators(REPO_ROOT / "dbt_project" / "seeds", 2025)
+    assert {c for *_, numerator, denominator in pairs for c in (numerator, denominator)} == set(
+        rule.columns_of("park_quarter"))
+
+
 def test_load_history_reads_in_force_earlier_quarters():
     con = duckdb.connect()
     assert load_history(con, "330100", 2025, 2).empty

@@ -9,6 +9,16 @@ with enterprise_quarter as (
     select * from {{ ref('int_enterprise_quarter_in_force') }}
 ),
 
+-- The seed's 亩均 numbers of each year's 评价导则 edition, read once per year.
+year_thresholds as (
+    select
+        years.year,
+        {{ threshold('mujun_min_land_mu', 'years.year') }} as min_land_mu,
+        {{ threshold('mujun_division_min_enterprises', 'years.year') }} as division_min_enterprises,
+        {{ threshold('mujun_ratio_cap', 'years.year') }} as ratio_cap
+    from (select distinct enterprise_quarter.year from enterprise_quarter) as years
+),
+
 latest as (
     select
         uscc,
@@ -47,7 +57,8 @@ enterprises as (
         flows.* exclude (uscc, year)
     from latest
     inner join flows using (uscc, year)
-    where latest.land_mu >= {{ threshold('mujun_min_land_mu', 'latest.year') }}
+    inner join year_thresholds using (year)
+    where latest.land_mu >= year_thresholds.min_land_mu
 ),
 
 indicator_values as (
@@ -77,22 +88,23 @@ benchmarked as (
     select
         l.*,
         w.weight,
+        t.division_min_enterprises,
+        t.ratio_cap,
         count(*) over (partition by l.year, l.industry_division, l.mujun_indicator_code) as n_in_division,
         median(l.value) over (partition by l.year, l.industry_division, l.mujun_indicator_code)
             as division_median,
         median(l.value) over (partition by l.year, l.mujun_indicator_code) as province_median
     from indicator_long as l
     inner join {{ ref('mujun_weights') }} as w using (mujun_indicator_code)
+    inner join year_thresholds as t using (year)
 ),
 
 indicator_scores as (
     select
         *,
-        case when n_in_division >= {{ threshold('mujun_division_min_enterprises', 'benchmarked.year') }} then
-                division_median
-            else province_median
-        end as benchmark,
-        n_in_division >= {{ threshold('mujun_division_min_enterprises', 'benchmarked.year') }} as benchmark_is_division
+        case when n_in_division >= division_min_enterprises then division_median else province_median end
+            as benchmark,
+        n_in_division >= division_min_enterprises as benchmark_is_division
     from benchmarked
 ),
 
@@ -109,7 +121,7 @@ enterprise_scores as (
         -- An indicator that cannot be computed (zero denominator) scores 0.
         sum(case
             when value is null or benchmark is null or benchmark <= 0 then 0.0
-            else weight * least(value / benchmark, {{ threshold('mujun_ratio_cap', 'indicator_scores.year') }})
+            else weight * least(value / benchmark, ratio_cap)
         end) as mujun_score
     from indicator_scores
     group by uscc, year

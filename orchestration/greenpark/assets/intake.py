@@ -15,7 +15,7 @@ from ..pipeline import prefetch
 from ..intake.archive import pull_all
 from ..pipeline.processing import Outcome, process_version
 from ..intake.warehouse import pending_versions, replace_generated_registry
-from ..partitions import add_quarters, has_city, quarter_key, split_key
+from ..partitions import add_quarters, city_codes, quarter_key, split_key
 from ..submission.findings import ERROR, FATAL, WARNING
 from ..quality.notify import notify_submitter
 from ..registry import load_cities, load_generated_parks
@@ -78,8 +78,9 @@ def build_intake_assets(partitions: dg.MultiPartitionsDefinition) -> list[dg.Ass
             dated = pending.year.notna() & pending.quarter.notna()
             unplaced = pending[~dated]
             add_quarters(context.instance, {quarter_key(int(v.year), int(v.quarter)) for v in pending[dated].itertuples()})
+            known = city_codes(partitions)
             for v in pending[dated].itertuples():
-                if not has_city(partitions, v.city_code):
+                if v.city_code not in known:
                     context.log.warning(f"{v.version_id}:城市 {v.city_code} 不在已加载的分区中,重新加载代码位置后处理。")
             answered = _process(context, con, validator.get(settings), settings, unplaced) if len(unplaced) else []
             total = con.execute("SELECT count(*) FROM submission_versions").fetchall()[0][0]

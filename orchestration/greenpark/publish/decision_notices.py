@@ -24,18 +24,29 @@ TYPE_ORDER = ("designation", "review", "site_inspection", "revocation", "restora
 DESIGNATED, REVOKED, NOT_DESIGNATED = "已认定", "已撤销", "未认定"
 
 
+def _change_in_force(changes: list[Change], year: int) -> Change | None:
+    """The last of one park's designation_changes taking effect by `year`."""
+    before = [c for c in changes if c.year <= year]
+    return before[-1] if before else None
+
+
 def designation_status(changes: list[Change], year: int) -> str:
     """已认定 / 已撤销 / 未认定 at the end of `year`, from one park's designation_changes."""
-    before = [c.designated for c in changes if c.year <= year]
-    if not before:
+    change = _change_in_force(changes, year)
+    if change is None:
         return NOT_DESIGNATED
-    return DESIGNATED if before[-1] else REVOKED
+    return DESIGNATED if change.designated else REVOKED
 
 
 def revoked_in(changes: list[Change], year: int) -> int | None:
     """The year the revocation in force at the end of `year` took effect; None while designated."""
-    before = [c for c in changes if c.year <= year]
-    return before[-1].year if before and not before[-1].designated else None
+    change = _change_in_force(changes, year)
+    return change.year if change and not change.designated else None
+
+
+def _date(d: dict) -> dt.date | None:
+    """The decision's date; None for an undated (initial-load) decision."""
+    return None if is_missing(d.get("decision_date")) else pd.Timestamp(d["decision_date"]).date()
 
 
 def sentence_zh(d: dict) -> str:
@@ -68,13 +79,11 @@ def decisions_of_year(decisions: pd.DataFrame, year: int) -> list[dict]:
         return []
     rows = []
     for d in decisions.to_dict(orient="records"):
-        date = d.get("decision_date")
-        in_year = (pd.Timestamp(date).year == year) if not is_missing(date) else int(d["effective_year"]) == year
-        if not in_year:
-            continue
-        rows.append(d)
+        date = _date(d)
+        if (date.year if date else int(d["effective_year"])) == year:
+            rows.append(d)
     rows.sort(key=lambda d: (
-        dt.date(year, 1, 1) if is_missing(d.get("decision_date")) else pd.Timestamp(d["decision_date"]).date(),
+        _date(d) or dt.date(year, 1, 1),
         TYPE_ORDER.index(d["decision_type"]), d["park_code"], str(d.get("decision_key") or "")))
     keep = ("park_code", "park_name", "city_name", "decision_type", "decision_type_zh", "document_no", "outcome",
             "reason_category", "reason_text", "is_initial_load")

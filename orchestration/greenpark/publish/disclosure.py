@@ -42,6 +42,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .markup import is_missing
+
 log = logging.getLogger(__name__)
 
 CONTROL_ENV = "GREENPARK_DISCLOSURE_CONTROL"
@@ -72,10 +74,17 @@ def marker_column(column: str) -> str:
 
 
 def _text(value) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
+    """A seed cell as text; None when empty."""
+    if is_missing(value):
         return None
     value = str(value).strip()
     return value or None
+
+
+def latest_thresholds(seed: pd.DataFrame) -> dict[str, float]:
+    """threshold_id -> value of the seed evaluation_thresholds as publishing reads it: rows sorted
+    by edition (load_marts), so the latest edition's value of each id wins."""
+    return {str(k): float(v) for k, v in zip(seed["threshold_id"], seed["value"])}
 
 
 def read_rules(frame: pd.DataFrame) -> dict[str, Rule]:
@@ -100,8 +109,7 @@ def disclose(tables: dict[str, pd.DataFrame], *, enabled: bool = True) -> dict[s
     unclassified = sorted(set(tables) - set(rules))
     if unclassified:
         raise DisclosureError(f"以下表未在 disclosure_rules 中登记公开规则，拒绝发布：{', '.join(unclassified)}")
-    thresholds = {str(k): float(v) for k, v in zip(tables["evaluation_thresholds"]["threshold_id"],
-                                                   tables["evaluation_thresholds"]["value"])}
+    thresholds = latest_thresholds(tables["evaluation_thresholds"])
     if not enabled:
         log.warning("公开控制已关闭（%s=off）：只做首要隐藏，隐藏值可被推算。仅供攻击测试使用，不得用于正式发布。",
                     CONTROL_ENV)

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .disclosure import disclose
+from .disclosure import disclose, latest_thresholds
 from .markup import split_ids
 
 # table -> sort key (every frame is sorted so pages come out identical for identical marts)
@@ -87,8 +87,7 @@ class Marts:
     def thresholds(self) -> dict[str, float]:
         """threshold_id -> value of the seed evaluation_thresholds, in the latest edition (rows are
         sorted by edition, so the last one of each id wins)."""
-        seed = self.evaluation_thresholds
-        return {str(k): float(v) for k, v in zip(seed.threshold_id, seed.value)}
+        return latest_thresholds(self.evaluation_thresholds)
 
     def source_date_epoch(self) -> int:
         """The data vintage as a timestamp (end of the latest quarter in the marts), used for the

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -34,18 +35,27 @@ class Context:
     history: pd.DataFrame | None = None
     city_names: dict[str, str] = field(default_factory=dict)
     thresholds: dict[str, float] = field(default_factory=dict)  # evaluation_thresholds of the year's edition
+    # (indicator_id, name, numerator, denominator): the seed indicator_quarter_ratios, year's edition
+    ratio_indicators: tuple[tuple[str, str, str, str], ...] = ()
 
-    @property
+    # Derived once per context (a file's check), not per look-up: the rules ask for every row.
+    @cached_property
     def city_parks(self) -> pd.DataFrame:
         return self.parks[self.parks.city_code == self.city_code]
 
+    @cached_property
+    def _by_code(self) -> dict[str, tuple]:
+        """park_code -> (park_name, city_name); codes are unique in the registry."""
+        return {code: (name, city) for code, name, city
+                in zip(self.parks.park_code, self.parks.park_name, self.parks.city_name)}
+
     def park_name(self, code: str) -> str | None:
-        hit = self.parks.loc[self.parks.park_code == code, "park_name"]
-        return hit.iloc[0] if len(hit) else None
+        hit = self._by_code.get(code)
+        return hit[0] if hit else None
 
     def park_city_name(self, code: str) -> str:
-        hit = self.parks.loc[self.parks.park_code == code, "city_name"]
-        return hit.iloc[0] if len(hit) else ""
+        hit = self._by_code.get(code)
+        return hit[1] if hit else ""
 
 
 def _cell(rule: Rule, parsed: ParsedSubmission, sheet_key: str, row: int, name: str, value, **extra) -> Finding:
@@ -262,12 +272,13 @@ def peer_outlier(rule: Rule, parsed: ParsedSubmission, ctx: Context) -> list[Fin
 
 def revision_site_check(rule: Rule, parsed: ParsedSubmission, ctx: Context) -> list[Finding]:
     """A resubmission of a city-quarter that already has an accepted version in force: for each
-    park, the published annual indicators that the quarterly sheet determines (rule params) are
+    park, the published annual indicators that the quarterly sheet determines (the seed
+    indicator_quarter_ratios, ctx.ratio_indicators) are
     computed over the year's accepted quarters twice, with the in-force version's row and with
     this file's row. A change beyond the seed's revision_site_check_pct (the number the marts'
     建议现场核查 flag uses, edition of the file's year) warns the submitter now, instead of the
     flag appearing later with "已接收 / 未发现问题" in the feedback. Flows are summed over the
-    quarters, stocks (land, employees) taken at the latest quarter, as in the marts."""
+    quarters, stocks (contract: land, employees) taken at the latest quarter, as in the marts."""
     limit = ctx.thresholds.get("revision_site_check_pct")
     h = ctx.history
     if limit is None or h is None or h.empty or not ctx.year or not ctx.quarter:
@@ -276,9 +287,7 @@ def revision_site_check(rule: Rule, parsed: ParsedSubmission, ctx: Context) -> l
     in_force = _history_rows(ctx, ctx.year, ctx.quarter)
     if in_force.empty:
         return []
-    stocks = set(rule.params["stocks"])
-    indicators: dict[str, list[str]] = rule.params["indicators"]
-    names: dict[str, str] = rule.params.get("names", {})
+    stocks = {c.name for c in contract.PARK_QUARTER.columns if c.stock}
     out = []
     for row, code, rec in _current_rows(parsed):
         if code not in in_force.index:
@@ -293,7 +302,7 @@ def revision_site_check(rule: Rule, parsed: ParsedSubmission, ctx: Context) -> l
             return float(values[max(values)]) if column in stocks else float(sum(values.values()))
 
         worst = None
-        for indicator, (numerator, denominator) in indicators.items():
+        for indicator, name, numerator, denominator in ctx.ratio_indicators:
             ratios = []
             for source in (old_rec, rec):
                 num, den = annual(numerator, source[numerator]), annual(denominator, source[denominator])
@@ -302,15 +311,15 @@ def revision_site_check(rule: Rule, parsed: ParsedSubmission, ctx: Context) -> l
             if pd.isna(old) or pd.isna(new) or old == 0:
                 continue
             change = 100 * (new - old) / abs(old)
-            if abs(change) > limit and (worst is None or abs(change) > abs(worst[1])):
+            if abs(change) > limit and (worst is None or abs(change) > abs(worst[2])):
                 # the cell to point at: the column of the two whose quarter value moved most
                 moved = max((numerator, denominator), key=lambda c: _relative_move(old_rec[c], rec[c]))
-                worst = (indicator, change, old, new, moved)
+                worst = (indicator, name, change, old, new, moved)
         if worst:
-            indicator, change, old, new, moved = worst
+            indicator, name, change, old, new, moved = worst
             out.append(
                 _cell(rule, parsed, "park_quarter", row, moved, rec[moved], park_code=code,
-                      period=f"{ctx.year}Q{ctx.quarter}", indicator=indicator, indicator_name=names.get(indicator, ""),
+                      period=f"{ctx.year}Q{ctx.quarter}", indicator=indicator, indicator_name=name,
                       old=_sig(old), new=_sig(new), change_pct=f"{change:+.1f}%", limit=nz.format_number(limit),
                       prev_value=nz.format_number(old_rec[moved]), new_value=nz.format_number(rec[moved]))
             )

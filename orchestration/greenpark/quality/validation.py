@@ -15,7 +15,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ..editions import thresholds_for_year
+from ..editions import quarter_ratio_indicators, thresholds_for_year
 from ..registry import city_names, load_parks
 from ..settings import Settings
 from ..submission import contract
@@ -90,6 +90,7 @@ class Validator:
     def _context(self, parsed: ParsedSubmission, expected_city, received_at, history) -> cross_rules.Context:
         names = city_names(self.settings)
         city = expected_city or parsed.city_code
+        seeds = self.settings.dbt_project_dir / "seeds"
         return cross_rules.Context(
             city_code=city,
             city_name=names.get(city or "", city or ""),
@@ -100,7 +101,8 @@ class Validator:
             received_at=received_at,
             history=history,
             # the 评价导则 edition's numbers for the file's year (revision.site_check reads one)
-            thresholds=thresholds_for_year(self.settings.dbt_project_dir / "seeds", parsed.year) if parsed.year else {},
+            thresholds=thresholds_for_year(seeds, parsed.year) if parsed.year else {},
+            ratio_indicators=quarter_ratio_indicators(seeds, parsed.year) if parsed.year else (),
             city_names=names,
         )
 
