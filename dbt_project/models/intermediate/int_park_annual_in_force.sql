@@ -2,20 +2,8 @@
 -- (the sheet is required in Q4 and optional earlier).
 {{ config(materialized='view') }}
 
-with park_annual as (
-    select * from {{ ref('stg_park_annual') }}
-),
-
-versions_in_force as (
-    select version_id
-    from {{ ref('stg_submission_versions') }}
-    where in_force
-),
-
-in_force as (
-    select park_annual.*
-    from park_annual
-    inner join versions_in_force using (version_id)
+with in_force as (
+    {{ rows_of_versions('stg_park_annual', 'in_force') }}
 )
 
 select *

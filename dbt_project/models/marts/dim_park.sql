@@ -2,25 +2,14 @@
 -- with its green-park designation as the 动态管理 decisions leave it today (the seed
 -- park_designations as initial load, then the recorded decisions; the latest decision wins).
 with registry as (
+    {%- for relation, is_generated in [(ref('park_registry'), false), (ref('stg_park_registry_generated'), true)] %}
+    -- both have the registry's columns, in its order (park_code … park_type)
     select
-        park_code,
-        park_name,
-        city_code,
-        city_name,
-        level,
-        park_type,
-        false as is_generated
-    from {{ ref('park_registry') }}
-    union all
-    select
-        park_code,
-        park_name,
-        city_code,
-        city_name,
-        level,
-        park_type,
-        true as is_generated
-    from {{ ref('stg_park_registry_generated') }}
+        *,
+        {{ is_generated }} as is_generated
+    from {{ relation }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 ),
 
 latest_spell as (

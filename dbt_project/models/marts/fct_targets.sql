@@ -134,6 +134,8 @@ retrofit_target as (
     left join retrofit using (year)
 )
 
+{%- set parts = ['designated_target', 'retrofit_target', 'intensity_change'] %}
+{%- for part in parts %}
 select
     year,
     target_id,
@@ -144,28 +146,6 @@ select
     unit,
     progress_pct,
     note_zh
-from designated_target
-union all
-select
-    year,
-    target_id,
-    target_name,
-    city_code,
-    actual_value,
-    target_value,
-    unit,
-    progress_pct,
-    note_zh
-from retrofit_target
-union all
-select
-    year,
-    target_id,
-    target_name,
-    city_code,
-    actual_value,
-    target_value,
-    unit,
-    progress_pct,
-    note_zh
-from intensity_change
+from {{ part }}
+{% if not loop.last %}union all{% endif %}
+{%- endfor %}
