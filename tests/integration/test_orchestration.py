@@ -376,16 +376,19 @@ def test_a_decision_is_recorded_while_watch_waits_for_files(workdir: Path):
     import subprocess
     import sys
 
-    watcher = subprocess.Popen([sys.executable, "-m", "greenpark.cli", "watch", "--interval", "0.2"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    stderr = workdir / "watch.err"
+    with stderr.open("w", encoding="utf-8") as err:  # a file, not a pipe nobody drains
+        watcher = subprocess.Popen([sys.executable, "-m", "greenpark.cli", "watch", "--interval", "0.2"],
+                                   stdout=subprocess.DEVNULL, stderr=err)
     try:
-        for line in watcher.stderr:
-            if "已就绪" in line:
-                break
-        assert watcher.poll() is None, "watch stopped before it was ready"
+        deadline = time.monotonic() + 180
+        while "已就绪" not in stderr.read_text(encoding="utf-8", errors="replace"):
+            assert watcher.poll() is None, stderr.read_text(encoding="utf-8", errors="replace")
+            assert time.monotonic() < deadline, "watch was not ready within 180 s"
+            time.sleep(0.2)
         result = CliRunner().invoke(main, ["designations", "review", "3301-01", "--date", "2025-02-01",
                                            "--outcome", "通过"])
         assert result.exit_code == 0, result.output
     finally:
         watcher.terminate()
-        watcher.wait(timeout=30)
+        watcher.wait(timeout=60)
