@@ -18,11 +18,11 @@ from .settings import Settings
 
 
 def instance_yaml(settings: Settings) -> str:
-    """dagster.yaml plus the storage block, with the home folder written in (not `{env: DAGSTER_HOME}`):
+    """dagster.yaml plus the storage block, with the home folder written in for `{env: DAGSTER_HOME}`:
     the instance then opens from its folder alone, whatever the environment of the process."""
     text = (settings.repo_root / "dagster.yaml").read_text(encoding="utf-8")
     storage = (settings.repo_root / f"dagster.{settings.dagster_storage}.yaml").read_text(encoding="utf-8")
-    return text + "\n" + storage.replace("{env: DAGSTER_HOME}", json.dumps(str(settings.dagster_home)))
+    return (text + "\n" + storage).replace("{env: DAGSTER_HOME}", json.dumps(str(settings.dagster_home)))
 
 
 def ensure_dagster_home(settings: Settings) -> Path:
