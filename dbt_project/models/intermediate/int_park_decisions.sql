@@ -96,24 +96,9 @@ decisions as (
         )
 )
 
+-- The Chinese label from the one list of decision types, after the decision's own columns.
 select
-    decisions.decision_key,
-    decisions.decision_id,
-    decisions.park_code,
-    decisions.decision_type,
-    decision_types.decision_type_zh,
-    decisions.decision_date,
-    decisions.effective_year,
-    decisions.batch_year,
-    decisions.document_no,
-    decisions.outcome,
-    decisions.reason_category,
-    decisions.reason_text,
-    decisions.inspectors,
-    decisions.findings_text,
-    decisions.corrects_decision_id,
-    decisions.recorded_by,
-    decisions.recorded_at,
-    decisions.is_initial_load
+    decisions.*,
+    decision_types.decision_type_zh
 from decisions
 left join decision_types using (decision_type)
