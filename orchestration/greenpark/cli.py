@@ -7,6 +7,7 @@ import functools
 import http.server
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -261,6 +262,9 @@ def watch(interval: float, publish_after: float, once: bool) -> None:
     from .runner import run_pipeline
 
     settings = get_settings()
+    # Stopped like Ctrl+C by a service manager's SIGTERM, even when started with SIGTERM ignored
+    # (a process inherits that): the round in progress ends, the lock is released, "已停止".
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     defs = build_definitions(settings)
     ValidatorResource().get(settings)  # pay the GX import before the first file arrives
     run_log = settings.workdir / "logs" / "watch.log"

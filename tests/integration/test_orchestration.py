@@ -372,14 +372,17 @@ def test_watch_gives_feedback_for_new_files_and_publishes(workdir: Path):
 
 def test_a_decision_is_recorded_while_watch_waits_for_files(workdir: Path):
     """`greenpark watch` holds the run lock only while it processes a round, so between rounds the
-    province can record a 动态管理 decision (CLI or console) without stopping it."""
+    province can record a 动态管理 decision (CLI or console) without stopping it. A SIGTERM stops it
+    cleanly, even when it was started with SIGTERM ignored (as a child of such a process is)."""
+    import signal
     import subprocess
     import sys
 
     stderr = workdir / "watch.err"
     with stderr.open("w", encoding="utf-8") as err:  # a file, not a pipe nobody drains
         watcher = subprocess.Popen([sys.executable, "-m", "greenpark.cli", "watch", "--interval", "0.2"],
-                                   stdout=subprocess.DEVNULL, stderr=err)
+                                   stdout=subprocess.DEVNULL, stderr=err,
+                                   preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_IGN))
     try:
         deadline = time.monotonic() + 180
         while "已就绪" not in stderr.read_text(encoding="utf-8", errors="replace"):
@@ -391,4 +394,10 @@ def test_a_decision_is_recorded_while_watch_waits_for_files(workdir: Path):
         assert result.exit_code == 0, result.output
     finally:
         watcher.terminate()
-        watcher.wait(timeout=60)
+        try:
+            stopped = watcher.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            watcher.kill()  # never leave it behind
+            watcher.wait()
+            raise
+    assert stopped == 0 and "已停止" in stderr.read_text(encoding="utf-8"), stderr.read_text(encoding="utf-8")
