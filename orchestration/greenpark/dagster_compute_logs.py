@@ -46,16 +46,30 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _pump(read_fd: int, log_path: str, mirror_fd: int) -> None:
-    """Copy everything written to the pipe to the log file and the original stream, until EOF."""
+    """Copy everything written to the pipe to the log file and the original stream, until EOF.
+    The pipe is drained to the end whatever happens to either copy: a log file that cannot be
+    opened or written (disk full, permissions) must never leave the step writing into a pipe
+    nobody reads (a BrokenPipeError, or SIGPIPE killing a child such as dbt)."""
+    log = None
     try:
-        with open(log_path, "ab", buffering=0) as log:
-            while chunk := os.read(read_fd, 65536):
-                log.write(chunk)
+        log = open(log_path, "ab", buffering=0)  # closed in finally, or dropped early on a write error
+    except OSError:
+        pass
+    try:
+        while chunk := os.read(read_fd, 65536):
+            if log is not None:
                 try:
-                    _write_all(mirror_fd, chunk)
-                except OSError:  # the terminal went away: keep the log complete
-                    pass
+                    _write_all(log.fileno(), chunk)
+                except OSError:  # the log is lost from here on; the run goes on
+                    log.close()
+                    log = None
+            try:
+                _write_all(mirror_fd, chunk)
+            except OSError:  # the terminal went away: keep the log complete
+                pass
     finally:
+        if log is not None:
+            log.close()
         os.close(read_fd)
         os.close(mirror_fd)
 

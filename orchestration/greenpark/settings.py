@@ -56,7 +56,7 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class FileLimits:
-    """Limits checked on a submitted file's bytes before any reader inflates it (intake.guards)."""
+    """Limits checked on a submitted file's bytes before any reader inflates it (submission.guards)."""
 
     max_file_bytes: int = 100 * MIB
     max_uncompressed_bytes: int = 512 * MIB

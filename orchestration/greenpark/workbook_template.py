@@ -1,4 +1,4 @@
-"""The empty submission workbook a city bureau fills in (`greenpark template`), laid out by contract.py.
+"""The empty submission workbook a city bureau fills in (`greenpark template`), laid out by submission/contract.py.
 
 The template decides what a clerk can get wrong, so it sets what a spreadsheet can: code columns
 (park code, 统一社会信用代码, 行业代码) are text, because an 18-digit code typed into a General cell

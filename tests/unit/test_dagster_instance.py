@@ -29,6 +29,17 @@ def test_tee_copies_the_process_and_its_children_to_the_file_and_the_stream(tmp_
     assert capfd.readouterr().out == "本进程输出\nchild-line\nafter\n"  # mirrored, in order
 
 
+def test_a_log_file_that_cannot_be_written_never_breaks_the_step(capfd) -> None:
+    """/dev/full refuses every write (as a full disk does): the step and its children still write
+    everything, which still reaches the stream, instead of a broken pipe or a SIGPIPE'd child."""
+    stream = sys.__stdout__
+    with tee_stream_to_file(stream, "/dev/full"):
+        os.write(1, b"x" * 100_000)
+        subprocess.run(["sh", "-c", "head -c 300000 /dev/zero | tr '\\0' y"], check=True, timeout=60)
+    out = capfd.readouterr().out
+    assert out == "x" * 100_000 + "y" * 300_000
+
+
 @dg.op
 def noisy() -> int:
     os.write(1, b"op-stdout\n")

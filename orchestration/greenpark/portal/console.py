@@ -239,10 +239,10 @@ async def console_record(request: Request):
                                       guard=portal.door.warehouse_lock)
     except mgmt.DecisionError as exc:
         accounts.audit(portal.store, user.name, "decision", target, "refused", remote(request))
-        return _decisions_page(request, status=422, error=str(exc), form=fields)
-    except mgmt.DecisionBusy as exc:
+        return await run_in_threadpool(_decisions_page, request, status=422, error=str(exc), form=fields)
+    except mgmt.DecisionBusy as exc:  # the page's own read waits for the warehouse too: off the event loop
         accounts.audit(portal.store, user.name, "decision", target, "busy", remote(request))
-        return _decisions_page(request, status=503, error=str(exc), form=fields)
+        return await run_in_threadpool(_decisions_page, request, status=503, error=str(exc), form=fields)
     accounts.audit(portal.store, user.name, "decision", f"#{row['decision_id']} {row['park_code']} {kind}", "ok",
                    remote(request))
     return RedirectResponse(f"/console/decisions?recorded={row['decision_id']}", status_code=303)

@@ -24,8 +24,8 @@ LOGIN_COOKIE = "gp_login"  # CSRF token of the login form, before there is a ses
 
 
 def secret_key(settings: Settings) -> str:
-    """settings.portal_secret (GREENPARK_PORTAL_SECRET), or a random key kept (mode 0600) beside
-    the portal database."""
+    """settings.portal_secret (GREENPARK_PORTAL_SECRET), or a random key kept (mode 0600) in
+    <workdir>/data/portal_secret."""
     value = settings.portal_secret.get_secret_value() if settings.portal_secret else None
     if value:
         if len(value) < MIN_SECRET_CHARS:

@@ -76,10 +76,6 @@ class GxRunner:
         self._single = single
         return single
 
-    @property
-    def suite_names(self) -> list[str]:
-        return sorted(self._suites)
-
     def flagged(self, suite: str, frame: pd.DataFrame, parameters: dict[str, Any]) -> list[dict]:
         """The suite's expectations the pandas screen cannot clear on this frame."""
         return [e for e in self._suites[suite]["expectations"] if may_fail(e, frame, parameters)]

@@ -103,12 +103,6 @@ class Catalogue:
     def by_engine(self, engine: str) -> list[Rule]:
         return [r for r in self.rules if r.engine == engine]
 
-    def counts_by_severity(self) -> dict[str, int]:
-        counts = {s: 0 for s in SEVERITY_ORDER}
-        for r in self.rules:
-            counts[r.severity] += 1
-        return counts
-
 
 def _check(rules: list[Rule]) -> None:
     ids = [r.id for r in rules]
