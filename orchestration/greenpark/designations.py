@@ -50,6 +50,12 @@ def _missing(value) -> bool:
     return value is None or (not isinstance(value, str) and pd.isna(value))
 
 
+def decision_date(d: dict) -> dt.date | None:
+    """A decision row's date; None for an undated (initial-load) decision."""
+    value = d.get("decision_date")
+    return None if _missing(value) else pd.Timestamp(value).date()
+
+
 def _record_no(key: str) -> int:
     """Record order of a recorded decision (decision_key D000123); initial-load keys sort first."""
     return int(key[1:]) if key.startswith("D") and key[1:].isdigit() else -1
@@ -63,7 +69,7 @@ def designation_changes(decisions: pd.DataFrame | None) -> dict[str, list[Change
         return {}
     events = sorted(
         (d["park_code"], int(d["effective_year"]),
-         dt.date.min if _missing(d["decision_date"]) else pd.Timestamp(d["decision_date"]).date(),
+         decision_date(d) or dt.date.min,
          not d["is_initial_load"], _record_no(str(d["decision_key"])), str(d["decision_key"]),
          d["decision_type"] != "revocation", None if _missing(d["batch_year"]) else int(d["batch_year"]))
         for d in decisions[decisions.decision_type.isin(STATE_TYPES)].to_dict(orient="records"))

@@ -17,7 +17,7 @@ import datetime as dt
 
 import pandas as pd
 
-from ..designations import Change
+from ..designations import Change, decision_date
 from .markup import date_zh, is_missing
 
 TYPE_ORDER = ("designation", "review", "site_inspection", "revocation", "restoration")
@@ -42,11 +42,6 @@ def revoked_in(changes: list[Change], year: int) -> int | None:
     """The year the revocation in force at the end of `year` took effect; None while designated."""
     change = _change_in_force(changes, year)
     return change.year if change and not change.designated else None
-
-
-def _date(d: dict) -> dt.date | None:
-    """The decision's date; None for an undated (initial-load) decision."""
-    return None if is_missing(d.get("decision_date")) else pd.Timestamp(d["decision_date"]).date()
 
 
 def sentence_zh(d: dict) -> str:
@@ -79,11 +74,11 @@ def decisions_of_year(decisions: pd.DataFrame, year: int) -> list[dict]:
         return []
     rows = []
     for d in decisions.to_dict(orient="records"):
-        date = _date(d)
+        date = decision_date(d)
         if (date.year if date else int(d["effective_year"])) == year:
             rows.append(d)
     rows.sort(key=lambda d: (
-        _date(d) or dt.date(year, 1, 1),
+        decision_date(d) or dt.date(year, 1, 1),
         TYPE_ORDER.index(d["decision_type"]), d["park_code"], str(d.get("decision_key") or "")))
     keep = ("park_code", "park_name", "city_name", "decision_type", "decision_type_zh", "document_no", "outcome",
             "reason_category", "reason_text", "is_initial_load")
