@@ -20,7 +20,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from packaging import version
 
 from ..resources import SettingsResource
-from ..settings import Settings, scoped_environ
+from ..settings import TELEMETRY_OFF, Settings, scoped_environ
 
 LAYERS = ("staging", "intermediate", "marts")
 
@@ -82,7 +82,8 @@ class WarehouseDbtResource(DbtCliResource):
     def cli(self, args, **kwargs):
         if self.warehouse is None:
             return super().cli(args, **kwargs)
-        env = {"GREENPARK_DBT_WAREHOUSE": self.warehouse, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
+        env = {"GREENPARK_DBT_WAREHOUSE": self.warehouse,
+               **{name: TELEMETRY_OFF[name] for name in ("DBT_SEND_ANONYMOUS_USAGE_STATS", "DO_NOT_TRACK")}}
         # dbt's process starts inside cli() (DbtCliInvocation.run), with the environment of that moment.
         with scoped_environ(env, keep_existing=("DO_NOT_TRACK",)):
             return super().cli(args, **kwargs)
