@@ -120,3 +120,40 @@ def test_generated_registry_is_rewritten_only_to_what_changed():
     for frame in (parks, parks, parks.head(2), parks.assign(**{REGISTRY_COLUMNS[2]: "改"}), parks.head(0)):
         replace_generated_registry(con, frame)
         assert table() == expected(frame)
+
+
+def test_a_bulk_load_keeps_one_warehouse_open_and_loses_nothing_committed(tmp_path: Path):
+    """`kept_open` (a bulk load's slice runs): every connect inside is a cursor on one open database,
+    read-only ones included (DuckDB refuses a second open of the file with another configuration);
+    the file is free for other processes (dbt) once the block ends; and a process killed inside the
+    block loses none of its commits."""
+    import subprocess
+    import sys
+    import textwrap
+
+    from greenpark.intake.warehouse import kept_open
+
+    path = tmp_path / "warehouse.duckdb"
+    with kept_open(path):
+        with connect(path) as con:
+            con.execute("CREATE TABLE t (x INTEGER)")
+            con.execute("INSERT INTO t VALUES (1)")
+        with connect(path, read_only=True) as con:
+            assert con.execute("SELECT count(*) FROM t").fetchone() == (1,)
+    # another process opens it now, as dbt does after the intake
+    assert subprocess.run([sys.executable, "-c", f"import duckdb; duckdb.connect({str(path)!r}).execute('SELECT * FROM t')"],
+                          capture_output=True).returncode == 0
+
+    killed = textwrap.dedent(f"""
+        import os, signal
+        from pathlib import Path
+        from greenpark.intake.warehouse import connect, kept_open
+        path = Path({str(path)!r})
+        with kept_open(path):
+            with connect(path) as con:
+                con.execute("INSERT INTO t VALUES (2)")
+            os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    assert subprocess.run([sys.executable, "-c", killed]).returncode == -9
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert con.execute("SELECT list(x ORDER BY x) FROM t").fetchone() == ([1, 2],)

@@ -111,11 +111,18 @@ def _is_lock_conflict(exc: Exception) -> bool:
     return "lock" in text and ("conflicting" in text or "could not set lock" in text)
 
 
+# Warehouses this process keeps open (`kept_open`), by resolved path.
+_kept: dict[Path, duckdb.DuckDBPyConnection] = {}
+
+
 def _open(path: Path, read_only: bool, wait_seconds: float | None = None) -> duckdb.DuckDBPyConnection:
     """duckdb.connect, waiting (bounded, with backoff and jitter) while another process holds the file.
 
     DuckDB allows one process to open a file for writing (and none to read it meanwhile); two
     `greenpark run`s or a run and `greenpark versions` then take turns instead of failing."""
+    kept = _kept.get(path.resolve())
+    if kept is not None:
+        return kept.cursor()  # a connection to the open database: no file open, no checkpoint on close
     wait = DEFAULT_LOCK_WAIT_S if wait_seconds is None else wait_seconds
     deadline = time.monotonic() + wait
     delay = 0.05
@@ -148,6 +155,30 @@ def connect(
             ensure_schema(con)
         yield con
     finally:
+        con.close()
+
+
+@contextlib.contextmanager
+def kept_open(path: Path, *, wait_seconds: float | None = None) -> Iterator[None]:
+    """Keep the warehouse open in this process while a bulk load's slice runs come and go.
+
+    Each slice run connects and disconnects; on its own, every disconnect checkpoints the file and
+    every connect reads its catalogue again, ~50 ms a slice and the largest part of a 44-slice
+    province load's bookkeeping. Inside this block every `connect` here is a cursor on the one open
+    database instead. Commits still reach the write-ahead log one by one, so a crash loses nothing
+    that was committed. The caller must leave the block before anything outside this process (dbt)
+    opens the file."""
+    key = path.resolve()
+    if key in _kept:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = _open(path, read_only=False, wait_seconds=wait_seconds)
+    _kept[key] = con
+    try:
+        yield
+    finally:
+        del _kept[key]
         con.close()
 
 

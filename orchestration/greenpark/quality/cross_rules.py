@@ -249,25 +249,27 @@ def peer_outlier(rule: Rule, parsed: ParsedSubmission, ctx: Context) -> list[Fin
         return []
     min_peers, max_z = int(rule.params["min_peers"]), float(rule.params["max_robust_z"])
     min_log_ratio = float(np.log(float(rule.params["min_ratio"])))
-    data = firms[["source_row", "industry_code", "energy_tce", "value_added"]].copy()
+    data = firms[["source_row", "industry_code", "energy_tce", "value_added"]]
     data = data[(data.energy_tce > 0) & (data.value_added > 0) & data.industry_code.notna()]
-    data["log_intensity"] = np.log(data.energy_tce / data.value_added)
-    out = []
-    for industry, peers in data.groupby("industry_code", sort=True):
-        if len(peers) < min_peers:
-            continue
-        center = float(peers.log_intensity.median())
-        spread = float((peers.log_intensity - center).abs().median()) * 1.4826
-        half_width = max(max_z * spread, min_log_ratio)
-        for rec in peers[(peers.log_intensity - center).abs() > half_width].itertuples():
-            out.append(
-                _cell(rule, parsed, "enterprise_quarter", rec.source_row, "energy_tce", rec.energy_tce,
-                      intensity=_sig(np.exp(rec.log_intensity)), value_added=nz.format_number(rec.value_added),
-                      industry_code=industry, n=len(peers), median=_sig(np.exp(center)),
-                      ratio=_sig(np.exp(rec.log_intensity - center)),
-                      low=_sig(np.exp(center - half_width)), high=_sig(np.exp(center + half_width)))
-            )
-    return out
+    log_intensity = np.log(data.energy_tce / data.value_added)
+    # Per industry, in one pass over the file (a province file has ~5,000 enterprises in ~100
+    # classes): the group's size, median and median absolute deviation on every row.
+    industry = data.industry_code
+    peers = log_intensity.groupby(industry).transform("size")
+    center = log_intensity.groupby(industry).transform("median")
+    deviation = (log_intensity - center).abs()
+    half_width = np.maximum(max_z * (deviation.groupby(industry).transform("median") * 1.4826), min_log_ratio)
+    hits = data.assign(log_intensity=log_intensity, n=peers, center=center, half_width=half_width)[
+        (peers >= min_peers) & (deviation > half_width)
+    ].sort_values("industry_code", kind="stable")  # by class, then in sheet order, as a clerk reads them
+    return [
+        _cell(rule, parsed, "enterprise_quarter", rec.source_row, "energy_tce", rec.energy_tce,
+              intensity=_sig(np.exp(rec.log_intensity)), value_added=nz.format_number(rec.value_added),
+              industry_code=rec.industry_code, n=int(rec.n), median=_sig(np.exp(rec.center)),
+              ratio=_sig(np.exp(rec.log_intensity - rec.center)),
+              low=_sig(np.exp(rec.center - rec.half_width)), high=_sig(np.exp(rec.center + rec.half_width)))
+        for rec in hits.itertuples()
+    ]
 
 
 def revision_site_check(rule: Rule, parsed: ParsedSubmission, ctx: Context) -> list[Finding]:
