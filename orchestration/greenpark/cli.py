@@ -154,14 +154,11 @@ QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}
 
 
 def _execute(keys: list[str] | None, as_json: bool, publish: bool = True) -> None:
-
-    from .dagster_home import open_instance
-    from .definitions import build_definitions
-    from .runner import run_pipeline
+    from .dbt_process import parsed_ahead
+    from .intake.warehouse import exclusive_run
 
     settings = get_settings()
     started = time.perf_counter()
-    defs = build_definitions(settings)
 
     def progress(slices):
         if as_json or not slices:
@@ -174,15 +171,22 @@ def _execute(keys: list[str] | None, as_json: bool, publish: bool = True) -> Non
     # dbt's own log, which dagster-dbt echoes to stdout, goes to a file: stdout is for our summary.
     run_log = settings.workdir / "logs" / "last_run.log"
     run_log.parent.mkdir(parents=True, exist_ok=True)
-    from .intake.warehouse import exclusive_run
-
     # CLI runs bypass Dagster's run queue, and dbt opens the warehouse itself: one run at a time.
-    with exclusive_run(settings.warehouse_path, wait_seconds=settings.lock_wait_s), open_instance(settings) as instance, \
-            run_log.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-        if not as_json:
-            click.echo("拉取各市报送目录中的新文件…", err=True)
-        result = run_pipeline(defs, settings, instance, partition_keys=keys, publish=publish,
-                              progress=progress, run_config=QUIET_RUN_CONFIG)
+    # A first run in this work dir parses the dbt project meanwhile (dbt_process.py), started
+    # before Dagster is imported: that import is what the parse overlaps.
+    with exclusive_run(settings.warehouse_path, wait_seconds=settings.lock_wait_s), \
+            (parsed_ahead(settings) if publish else contextlib.nullcontext()):
+        from .dagster_home import open_instance
+        from .definitions import build_definitions
+        from .runner import run_pipeline
+
+        defs = build_definitions(settings)
+        with open_instance(settings) as instance, run_log.open("w", encoding="utf-8") as log, \
+                contextlib.redirect_stdout(log):
+            if not as_json:
+                click.echo("拉取各市报送目录中的新文件…", err=True)
+            result = run_pipeline(defs, settings, instance, partition_keys=keys, publish=publish,
+                                  progress=progress, run_config=QUIET_RUN_CONFIG)
     summary = _run_summary(settings, result, time.perf_counter() - started)
     if as_json:
         _echo_json(summary)

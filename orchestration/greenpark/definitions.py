@@ -16,11 +16,11 @@ from .assets.public_site import build_public_site
 from .assets.warehouse_models import (
     WarehouseDbtResource,
     build_warehouse_models,
-    dbt_executable,
     dbt_project,
     mart_keys,
 )
 from .automation import build_automation
+from .dbt_process import dbt_executable
 from .partitions import city_quarter_partitions
 from .resources import ValidatorResource, WarehouseResource, settings_resource
 from .settings import Settings, get_settings

@@ -17,6 +17,7 @@ from .assets.intake import INTAKE_TABLES
 from .pipeline.prefetch import prefetching
 from .intake.warehouse import connect, kept_open, pending_versions
 from .partitions import add_quarters, city_codes, partition_key, quarter_of
+from .resources import validator_for
 from .settings import Settings
 
 INTAKE_KEYS = [dg.AssetKey(t) for t in INTAKE_TABLES]
@@ -114,7 +115,7 @@ def run_pipeline(
     keys = list(partition_keys) if partition_keys is not None else pending_partitions(settings, intake.partitions_def)
     add_quarters(instance, {quarter_of(k) for k in keys})
     started = time.perf_counter()
-    with prefetching(versions_in_run_order(settings, keys), settings) as helper, \
+    with prefetching(versions_in_run_order(settings, keys), settings, validator_for(settings)) as helper, \
             kept_open(settings.warehouse_path, wait_seconds=settings.lock_wait_s):
         for key in progress(keys):
             result.record("intake", intake.execute_in_process(

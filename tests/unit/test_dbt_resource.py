@@ -19,7 +19,8 @@ from pathlib import Path
 
 from dagster_dbt import DbtCliResource
 
-from greenpark.assets.warehouse_models import WarehouseDbtResource, dbt_executable
+from greenpark.assets.warehouse_models import WarehouseDbtResource
+from greenpark.dbt_process import dbt_executable
 from greenpark.settings import get_settings
 
 
@@ -78,3 +79,32 @@ def test_importing_does_nothing_and_an_unactivated_venv_prepares_the_dbt_manifes
     assert "after import: False False" in done.stdout, done.stdout
     assert int(done.stdout.split("assets:")[1].split()[0]) > 20
     assert manifest.stat().st_mtime > 0  # freshly written when the definitions were loaded
+
+
+def test_a_first_build_in_a_new_work_dir_reuses_the_parse_made_ahead(workdir: Path):
+    """`parsed_ahead` (greenpark run, dbt_process.py) parses into the run target with the profile the
+    build will have: dbt's saved parse is keyed by that profile (the warehouse path in it), so a
+    build through dagster-dbt then skips parsing. Without it dbt parses the whole project again."""
+    from greenpark.dbt_process import PARTIAL_PARSE, parsed_ahead, wait_for_parse
+
+    settings = get_settings()
+    target = settings.dbt_run_target_dir
+    resource = WarehouseDbtResource(project_dir=str(settings.dbt_project_dir), profiles_dir=str(settings.dbt_project_dir),
+                                    dbt_executable=dbt_executable(), warehouse=str(settings.warehouse_path))
+
+    def parse_as_the_build_does() -> str:
+        log = target / "dbt.log"
+        log.unlink(missing_ok=True)
+        resource.cli(["parse", "--quiet"], target_path=target).wait()
+        return log.read_text(encoding="utf-8")
+
+    assert not (target / PARTIAL_PARSE).exists()
+    with parsed_ahead(settings):
+        wait_for_parse(target)
+        assert (target / PARTIAL_PARSE).exists()
+        assert not settings.warehouse_path.exists()  # parsing never opens the warehouse
+        reused = parse_as_the_build_does()
+    assert "Unable to do partial parsing" not in reused and "skipping parsing" in reused
+
+    (target / PARTIAL_PARSE).unlink()  # as in a new work dir without the parse made ahead
+    assert "Unable to do partial parsing" in parse_as_the_build_does()

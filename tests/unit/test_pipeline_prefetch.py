@@ -4,6 +4,8 @@ nothing but time."""
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -117,8 +119,40 @@ def test_a_helper_killed_with_big_results_unread_never_hangs_the_run(workdir: Pa
     assert len(taken) == 4 and taken[versions.version_id.iloc[0]] is not None
 
 
+def test_a_run_waiting_for_the_helper_prepares_later_versions_itself(pending, monkeypatch):
+    """The helper holds version 0 and stalls (in life: loading GX at its first failing file). The
+    run waiting for version 0 prepares the furthest versions of its look-ahead meanwhile (3, 2, 1),
+    each once, and their runs get exactly what they would have prepared themselves."""
+    monkeypatch.setattr(prefetch, "LOOKAHEAD", 3)
+    validator = Validator(get_settings())
+    inline = {row["version_id"]: prepare(validator, row) for _, row in pending.iterrows()}
+    ids = list(pending.version_id)
+    with prefetch.prefetching(pending, get_settings(), validator) as helper:
+        os.kill(helper._helper.pid, signal.SIGSTOP)  # still importing: it has claimed nothing
+        try:
+            assert sum(helper._claims) == 0
+            helper._claims[0] = 1  # as the helper does when it starts on version 0
+            first: dict = {}
+            waiting = threading.Thread(target=lambda: first.update(p=prefetch.take(ids[0])), daemon=True)
+            waiting.start()
+            deadline = time.monotonic() + 60
+            while helper.by_runs_waiting < 3 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.5)
+            assert helper.by_runs_waiting == 3 and list(helper._claims) == [1, 1, 1, 1, 0, 0]
+            assert waiting.is_alive()  # still waiting for version 0, which the helper holds
+        finally:
+            helper._helper.kill()  # it dies holding version 0: its run prepares it itself
+        waiting.join(60)
+        assert first["p"] is None
+        taken = {v: prefetch.take(v) for v in ids}
+    assert [v for v in ids if taken[v] is not None] == ids[1:4]  # prepared while waiting, kept for their runs
+    for version_id in ids[1:4]:
+        _same(taken[version_id], inline[version_id])
+
+
 def test_few_versions_are_not_worth_a_helper(pending):
-    with prefetch.prefetching(pending.head(prefetch.MIN_VERSIONS - 1), get_settings()) as helper:
+    with prefetch.prefetching(pending.head(prefetch.MIN_VERSIONS - 1), get_settings(), Validator(get_settings())) as helper:
         assert helper is None
         assert prefetch.take(pending.version_id.iloc[0]) is None
 
@@ -127,7 +161,7 @@ class prefetching_started:
     """`prefetching`, once the helper has claimed the first version (it works in run order)."""
 
     def __init__(self, versions: pd.DataFrame):
-        self._cm = prefetch.prefetching(versions, get_settings())
+        self._cm = prefetch.prefetching(versions, get_settings(), Validator(get_settings()))
 
     def __enter__(self) -> prefetch.Prefetcher:
         helper = self._cm.__enter__()

@@ -9,7 +9,6 @@ WarehouseDbtResource sets for each dbt call only (dagster-dbt hands dbt a copy o
 import fcntl
 import importlib.metadata
 import json
-import sys
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
@@ -19,16 +18,11 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
 
+from ..dbt_process import dbt_executable, wait_for_parse
 from ..resources import SettingsResource
 from ..settings import TELEMETRY_OFF, Settings, scoped_environ
 
 LAYERS = ("staging", "intermediate", "marts")
-
-
-def dbt_executable() -> str:
-    """The dbt installed beside this Python, so `.venv/bin/greenpark` works without an activated venv."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else "dbt"
 
 
 def prepare_manifest(project: DbtProject, settings: Settings) -> None:
@@ -130,6 +124,7 @@ def build_warehouse_models(project: DbtProject) -> dg.AssetsDefinition:
         # dbt's unit tests check the SQL, not the data: they run in the test suite (tests/unit), and
         # a production build skips them as dbt recommends.
         args = ["build", "--exclude-resource-type", "unit_test"]
+        wait_for_parse(settings.dbt_run_target_dir)  # a first build reuses the parse made ahead (dbt_process.py)
         yield from dbt.cli(args, context=context, target_path=settings.dbt_run_target_dir).stream()
 
     return warehouse_models

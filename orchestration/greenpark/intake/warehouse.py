@@ -120,9 +120,6 @@ def _open(path: Path, read_only: bool, wait_seconds: float | None = None) -> duc
 
     DuckDB allows one process to open a file for writing (and none to read it meanwhile); two
     `greenpark run`s or a run and `greenpark versions` then take turns instead of failing."""
-    kept = _kept.get(path.resolve())
-    if kept is not None:
-        return kept.cursor()  # a connection to the open database: no file open, no checkpoint on close
     wait = DEFAULT_LOCK_WAIT_S if wait_seconds is None else wait_seconds
     deadline = time.monotonic() + wait
     delay = 0.05
@@ -147,11 +144,15 @@ def connect(
     """`wait_seconds`: how long to wait for another process's hold (default DEFAULT_LOCK_WAIT_S; callers
     pass settings.lock_wait_s);
     the portal waits briefly and answers "queued" rather than keeping a clerk waiting for a run."""
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    con = _open(path, read_only, wait_seconds)
-    try:
+    kept = _kept.get(path.resolve())
+    if kept is not None:  # a connection to the open database: no file open, no checkpoint on close
+        con = kept.cursor()
+    else:
         if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        con = _open(path, read_only, wait_seconds)
+    try:
+        if not read_only and kept is None:
             ensure_schema(con)
         yield con
     finally:
@@ -165,7 +166,7 @@ def kept_open(path: Path, *, wait_seconds: float | None = None) -> Iterator[None
     Each slice run connects and disconnects; on its own, every disconnect checkpoints the file and
     every connect reads its catalogue again, ~50 ms a slice and the largest part of a 44-slice
     province load's bookkeeping. Inside this block every `connect` here is a cursor on the one open
-    database instead. Commits still reach the write-ahead log one by one, so a crash loses nothing
+    database instead, whose schema is ensured once. Commits still reach the write-ahead log one by one, so a crash loses nothing
     that was committed. The caller must leave the block before anything outside this process (dbt)
     opens the file."""
     key = path.resolve()
@@ -174,6 +175,7 @@ def kept_open(path: Path, *, wait_seconds: float | None = None) -> Iterator[None
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     con = _open(path, read_only=False, wait_seconds=wait_seconds)
+    ensure_schema(con)
     _kept[key] = con
     try:
         yield

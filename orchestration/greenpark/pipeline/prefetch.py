@@ -9,6 +9,10 @@ side claims a version before working on it, so every version is prepared exactly
 prepare the first few themselves while the helper starts up, and any the helper failed on or
 never got to (it died). On the province (44 files) the helper prepared 43 of them and the intake
 took 22 s instead of 38 s (bench/RESULTS.md).
+
+A run that finds its version not ready yet does not sit idle: it prepares the furthest unclaimed
+version within LOOKAHEAD itself and keeps it for that version's run, so both cores prepare while the
+helper is slow (Great Expectations loading at its first failing file takes it ~3 s).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..quality.validation import Validator
 from ..settings import Settings
 from .processing import Prepared, prepare
 
@@ -43,10 +48,12 @@ class Prefetcher:
     queue streamed the multi-MB results through the pipe; a helper killed mid-message left the run
     waiting forever for the rest, seen on the realistic province set.)"""
 
-    def __init__(self, versions: pd.DataFrame, settings: Settings):
+    def __init__(self, versions: pd.DataFrame, settings: Settings, validator: Validator):
         ctx = mp.get_context("spawn")  # the parent runs Dagster's threads: never fork it
         rows = [row for _, row in versions.iterrows()]
+        self._rows, self._validator = rows, validator
         self._index = {row["version_id"]: i for i, row in enumerate(rows)}
+        self._own: dict[int, Prepared | None] = {}  # prepared here while waiting, for a later run
         self._claims = ctx.Array("b", len(rows))
         self._room = ctx.Semaphore(LOOKAHEAD)
         self._folder = Path(tempfile.mkdtemp(prefix="greenpark-prefetch-"))
@@ -54,6 +61,7 @@ class Prefetcher:
         self._ready: dict[int, bool] = {}
         self._gone = False
         self.by_helper = 0
+        self.by_runs_waiting = 0
         self._helper = ctx.Process(target=_work, args=(rows, settings, self._claims, sender, self._room, str(self._folder)),
                                    daemon=True, name="greenpark-prefetch")
         self._helper.start()
@@ -62,12 +70,18 @@ class Prefetcher:
     def take(self, version_id: str) -> Prepared | None:
         """The helper's preparation of this version, or None if the caller should prepare it."""
         i = self._index.get(version_id)
-        if i is None or _claim(self._claims, i):
+        if i is None:
+            return None
+        if i in self._own:
+            return self._own.pop(i)
+        if _claim(self._claims, i):
             return None
         while i not in self._ready:
             if self._gone:
                 return None  # it died holding the claim
             try:
+                if not self._notices.poll(0) and self._prepare_one_ahead(i):
+                    continue
                 j, ok = self._notices.recv()
             except (EOFError, OSError):
                 self._gone = True
@@ -78,6 +92,16 @@ class Prefetcher:
         prepared = _load(self._folder / f"{i}.pickle") if ok else None
         self.by_helper += prepared is not None
         return prepared
+
+    def _prepare_one_ahead(self, i: int) -> bool:
+        """While version i is not ready: prepare the furthest unclaimed version of the next
+        LOOKAHEAD here (the helper works from the nearest). False if there is none."""
+        for j in range(min(i + LOOKAHEAD, len(self._rows) - 1), i, -1):
+            if _claim(self._claims, j):
+                self._own[j] = _prepared_or_none(self._validator, self._rows[j])
+                self.by_runs_waiting += self._own[j] is not None
+                return True
+        return False
 
     def close(self) -> None:
         for i in range(len(self._claims)):  # nothing left for the helper to start
@@ -109,8 +133,6 @@ def _load(path: Path) -> Prepared | None:
 
 
 def _work(rows: list[pd.Series], settings: Settings, claims, notices, room, folder: str) -> None:
-    from ..quality.validation import Validator
-
     validator = Validator(settings)  # the parent's settings, pickled: same rules, same limits
     parent = mp.parent_process()
     for i in range(len(rows)):
@@ -162,13 +184,14 @@ def _prepared_or_none(validator, row: pd.Series) -> Prepared | None:
 
 
 @contextlib.contextmanager
-def prefetching(versions: pd.DataFrame, settings: Settings) -> Iterator[Prefetcher | None]:
-    """While open, `take` serves the helper's work on these versions (in processing order)."""
+def prefetching(versions: pd.DataFrame, settings: Settings, validator: Validator) -> Iterator[Prefetcher | None]:
+    """While open, `take` serves the helper's work on these versions (in processing order).
+    `validator`: the runs' own, for the versions they prepare while they wait."""
     global _active
     if len(versions) < MIN_VERSIONS or _active is not None:
         yield None
         return
-    _active = Prefetcher(versions, settings)
+    _active = Prefetcher(versions, settings, validator)
     try:
         yield _active
     finally:
