@@ -261,6 +261,7 @@ def watch(interval: float, publish_after: float, once: bool) -> None:
     from .definitions import build_definitions
     from .intake.drop_scan import scan_drops
     from .intake.warehouse import STATUS_PENDING, WarehouseBusyError, connect, exclusive_run
+    from .publish.site import warm_up
     from .registry import load_cities
     from .resources import ValidatorResource
     from .runner import run_pipeline
@@ -271,6 +272,7 @@ def watch(interval: float, publish_after: float, once: bool) -> None:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     defs = build_definitions(settings)
     ValidatorResource().get(settings)  # pay the GX import before the first file arrives
+    warm_up()  # and the site builder's dictionary and templates before the first publish
     run_log = settings.workdir / "logs" / "watch.log"
     run_log.parent.mkdir(parents=True, exist_ok=True)
     click.echo(f"正在盯住 {len(load_cities(settings))} 个城市的报送目录(每 {interval:g} 秒)…", err=True)

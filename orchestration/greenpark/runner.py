@@ -6,6 +6,7 @@ piece at a time in a deployment: every step is a real Dagster run recorded in th
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from .assets.intake import INTAKE_TABLES
 from .pipeline.prefetch import prefetching
 from .intake.warehouse import connect, kept_open, pending_versions
 from .partitions import add_quarters, city_codes, partition_key, quarter_of
+from .publish.site import warm_up
 from .resources import validator_for
 from .settings import Settings
 
@@ -126,6 +128,7 @@ def run_pipeline(
 
     if publish and result.success:
         started = time.perf_counter()
+        threading.Thread(target=warm_up, name="site-warm-up", daemon=True).start()  # while dbt runs
         run = defs.resolve_job_def("publish").execute_in_process(
             instance=instance, raise_on_error=False, run_config=run_config)
         result.record("publish", run)
