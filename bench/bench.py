@@ -224,6 +224,8 @@ def run_set(name: str, gen: Path, manifest: dict, *, stages: bool, incremental: 
     res["e2e"]["success"] = summary.get("success")
     res["e2e"]["versions"] = summary.get("versions")
     res["e2e"]["inner_stage_s"] = {k: round(v, 2) for k, v in (summary.get("stage_seconds") or {}).items()}
+    res["e2e"]["prepared"] = {"by_helper": summary.get("prepared_by_helper"),
+                              "while_waiting": summary.get("prepared_while_waiting")}
 
     if stages:
         work = runs / "stages"

@@ -65,13 +65,15 @@ def main(stage: str) -> dict:
             processing.write_feedback_documents = _timed(split, "feedback_s", processing.write_feedback_documents)
             processing.write_annotated_copy = _timed(split, "annotated_copy_s", processing.write_annotated_copy)
             processing.record_outcome = _timed(split, "load_s", processing.record_outcome)
-            # As in `greenpark run`: a helper process prepares versions from the end meanwhile
-            # (its share is not in parse_s / validate_s, which time this process only).
-            with prefetch.prefetching(pending, settings) as helper:
+            # As in `greenpark run`: a helper process prepares versions ahead, in run order (its
+            # share is not in parse_s / validate_s, which time this process only, including the
+            # versions this process prepares while it waits for the helper).
+            with prefetch.prefetching(pending, settings, validator) as helper:
                 statuses = Counter(processing.process_version(con, validator, settings, v, prefetch.take(v["version_id"])).status
                                    for _, v in pending.iterrows())
             out["statuses"] = dict(sorted(statuses.items()))
             out["prepared_by_helper"] = helper.by_helper if helper else 0
+            out["prepared_while_waiting"] = helper.by_runs_waiting if helper else 0
         else:
             raise SystemExit(f"unknown stage {stage}")
     out.update({k: round(v, 3) for k, v in sorted(split.items())})

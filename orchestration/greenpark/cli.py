@@ -242,6 +242,7 @@ def _run_summary(settings, result, seconds: float) -> dict:
             versions = dict(con.execute("SELECT status, count(*) FROM submission_versions GROUP BY 1 ORDER BY 1").fetchall())
     return {"success": result.success, "seconds": round(seconds, 2), "stage_seconds": result.seconds,
             "versions": versions, "prepared_by_helper": result.prepared_by_helper,
+            "prepared_while_waiting": result.prepared_while_waiting,
             "rejected_slices": result.rejected_slices, "failures": result.failures, "runs": result.runs, "site_dir": str(settings.site_public_dir), "outbox_dir": str(settings.outbox_dir)}
 
 

@@ -33,6 +33,7 @@ class PipelineResult:
     rejected_slices: list[str] = field(default_factory=list)
     failures: list[dict] = field(default_factory=list)
     prepared_by_helper: int = 0  # versions parsed and file-checked ahead by pipeline/prefetch.py
+    prepared_while_waiting: int = 0  # … and by the runs themselves while they waited for the helper
 
     def record(self, name: str, result: dg.ExecuteInProcessResult, *, partition: str | None = None) -> str:
         rejected = not result.success and _stopped_by_rules_check(result)
@@ -125,6 +126,7 @@ def run_pipeline(
                 run_config=run_config), partition=key)
     result.seconds["intake"] = time.perf_counter() - started
     result.prepared_by_helper = helper.by_helper if helper else 0
+    result.prepared_while_waiting = helper.by_runs_waiting if helper else 0
 
     if publish and result.success:
         started = time.perf_counter()
