@@ -555,3 +555,14 @@ def test_all_parks_table_holds_every_park_with_its_scores(built, warehouse):
             assert values[1] == code and values[4] == f"{total:.1f}" and values[7] == f"{eg:.1f}"
             assert values[5] == ("达标" if ok else "未达标")
         assert '<script src="../assets/javascripts/gp-table.js"' in page
+
+
+def test_warm_up_loads_the_dictionary_and_compiles_every_page_template():
+    """`warm_up` (run in a thread while dbt builds the marts) leaves nothing for the build to load:
+    jieba's dictionary is in memory and every template compiles (a syntax error would raise here)."""
+    from greenpark.publish.markup import environment
+
+    site_module.warm_up()
+    assert jieba.dt.initialized
+    assert len(environment().list_templates()) > 10
+    assert len(environment().cache) >= len(environment().list_templates())
