@@ -48,13 +48,20 @@ def parsed_ahead(settings: Settings) -> Iterator[None]:
     project = str(settings.dbt_project_dir)
     # dbt's own log goes beside its artefacts, as for the builds (dagster-dbt's DBT_LOG_PATH); the
     # parse prints nothing a person needs: a failed parse only means the build parses itself.
-    process = subprocess.Popen(
-        [dbt_executable(), "parse", "--quiet", "--project-dir", project, "--profiles-dir", project,
-         "--target-path", str(target), "--log-path", str(target)],
-        cwd=project, env=settings.tool_environment(), stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    os.setpriority(os.PRIO_PROCESS, process.pid, PARSE_NICENESS)
+    try:
+        process = subprocess.Popen(
+            [dbt_executable(), "parse", "--quiet", "--project-dir", project, "--profiles-dir", project,
+             "--target-path", str(target), "--log-path", str(target)],
+            cwd=project, env=settings.tool_environment(), stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+    except OSError:  # no dbt to start: the build, which needs it too, says so in its own step
+        process = None
+    if process is None:
+        yield
+        return
+    with contextlib.suppress(OSError):  # it may have ended already
+        os.setpriority(os.PRIO_PROCESS, process.pid, PARSE_NICENESS)
     _ahead[target] = process
     try:
         yield

@@ -108,3 +108,13 @@ def test_a_first_build_in_a_new_work_dir_reuses_the_parse_made_ahead(workdir: Pa
 
     (target / PARTIAL_PARSE).unlink()  # as in a new work dir without the parse made ahead
     assert "Unable to do partial parsing" in parse_as_the_build_does()
+
+
+def test_without_a_dbt_to_start_the_parse_ahead_is_skipped(workdir: Path, monkeypatch):
+    """No dbt executable: `greenpark run` still starts (the build step reports the missing dbt)."""
+    from greenpark import dbt_process
+
+    monkeypatch.setattr(dbt_process, "dbt_executable", lambda: str(workdir / "no-such-dbt"))
+    with dbt_process.parsed_ahead(get_settings()):
+        dbt_process.wait_for_parse(get_settings().dbt_run_target_dir)
+    assert not (get_settings().dbt_run_target_dir / dbt_process.PARTIAL_PARSE).exists()
