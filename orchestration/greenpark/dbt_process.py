@@ -26,6 +26,9 @@ PARTIAL_PARSE = "partial_parse.msgpack"  # dbt's saved parse, in the target fold
 # both cores busy (a parse at normal priority slowed the province intake by ~2 s).
 PARSE_NICENESS = 10
 
+# How long a build waits for the parse made ahead (~5 s on a busy province run) before stopping it
+# and parsing itself: a parse that hangs must not hold the run.
+PARSE_WAIT_S = 120
 # Parses under way, by run target folder: the build of that folder waits for its parse.
 _ahead: dict[Path, subprocess.Popen] = {}
 
@@ -38,8 +41,10 @@ def dbt_executable() -> str:
 
 @contextlib.contextmanager
 def parsed_ahead(settings: Settings) -> Iterator[None]:
-    """While open, `dbt parse` fills this work dir's run target if it holds no parse yet. On the
-    way out the parse is waited for (or, if the block failed, stopped): none outlives the run."""
+    """While open, `dbt parse` fills this work dir's run target if it holds no parse yet. A parse
+    still running on the way out served no build (the build waits for it): it is stopped, so none
+    outlives the block. (A killed `greenpark run` can leave one behind; the next build then finds
+    an unreadable or missing parse and parses itself.)"""
     target = settings.dbt_run_target_dir
     if (target / PARTIAL_PARSE).exists() or target in _ahead:
         yield
@@ -65,11 +70,8 @@ def parsed_ahead(settings: Settings) -> Iterator[None]:
     _ahead[target] = process
     try:
         yield
-    except BaseException:
-        process.terminate()
-        raise
     finally:
-        process.wait()
+        _stop(process)
         del _ahead[target]
 
 
@@ -77,4 +79,13 @@ def wait_for_parse(target: Path) -> None:
     """Return once no parse made ahead is still writing `target` (at once if none was started)."""
     process = _ahead.get(target)
     if process is not None:
-        process.wait()
+        try:
+            process.wait(timeout=PARSE_WAIT_S)
+        except subprocess.TimeoutExpired:
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.kill()
+    process.wait()

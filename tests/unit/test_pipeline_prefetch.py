@@ -151,6 +151,33 @@ def test_a_run_waiting_for_the_helper_prepares_later_versions_itself(pending, mo
         _same(taken[version_id], inline[version_id])
 
 
+def test_a_run_interrupted_while_preparing_ahead_never_hangs_a_later_run(pending, monkeypatch):
+    """Ctrl+C (or Dagster's interruption) inside a version prepared ahead: Dagster records the run
+    and the loop goes on, so that version's own run must not wait for a result nobody will send."""
+    monkeypatch.setattr(prefetch, "LOOKAHEAD", 3)
+    ids = list(pending.version_id)
+
+    def interrupted(validator, row):
+        raise KeyboardInterrupt
+
+    with prefetch.prefetching(pending, get_settings(), Validator(get_settings())) as helper:
+        os.kill(helper._helper.pid, signal.SIGSTOP)  # still importing: it has claimed nothing
+        try:
+            helper._claims[0] = 1  # the helper's, as if it started on version 0
+            monkeypatch.setattr(prefetch, "_prepared_or_none", interrupted)
+            with pytest.raises(KeyboardInterrupt):
+                prefetch.take(ids[0])  # waits, prepares version 3 meanwhile, is interrupted
+            monkeypatch.undo()
+            later: dict = {}
+            run = threading.Thread(target=lambda: later.update(p=prefetch.take(ids[3])), daemon=True)
+            run.start()
+            run.join(10)
+            assert not run.is_alive(), "version 3's run waits forever"
+            assert later["p"] is None  # its run prepares it itself
+        finally:
+            helper._helper.kill()
+
+
 def test_few_versions_are_not_worth_a_helper(pending):
     with prefetch.prefetching(pending.head(prefetch.MIN_VERSIONS - 1), get_settings(), Validator(get_settings())) as helper:
         assert helper is None

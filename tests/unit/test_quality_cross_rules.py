@@ -23,7 +23,8 @@ def _reference_outliers(frame: pd.DataFrame, min_peers: int, max_z: float, min_r
         logs = np.log(peers.energy_tce / peers.value_added)
         center = float(np.median(logs))
         half_width = max(max_z * (float(np.median(np.abs(logs - center))) * 1.4826), float(np.log(min_ratio)))
-        out += [(int(row), industry, len(peers)) for row, v in zip(peers.source_row, logs) if abs(v - center) > half_width]
+        out += [(int(row), industry, len(peers), center, half_width, v)
+                for row, v in zip(peers.source_row, logs) if abs(v - center) > half_width]
     return out
 
 
@@ -52,4 +53,9 @@ def test_peer_outlier_matches_a_per_industry_recomputation(seed: int):
     params = rule.params
     expected = _reference_outliers(frame, int(params["min_peers"]), float(params["max_robust_z"]), float(params["min_ratio"]))
     assert [f.excel_row for f in found] == [row for row, *_ in expected]
-    assert all(f"{industry}" in f.message_zh and f"{n_peers}" in f.message_zh for f, (_, industry, n_peers) in zip(found, expected))
+    sig = cross_rules._sig  # three significant digits, as the message writes them
+    for f, (_, industry, n_peers, center, half_width, v) in zip(found, expected, strict=True):
+        for part in (f"同行业 {industry} 共 {n_peers} 家企业中位数 {sig(np.exp(center))} 的 {sig(np.exp(v - center))} 倍",
+                     f"合理范围 {sig(np.exp(center - half_width))}~{sig(np.exp(center + half_width))}",
+                     f"单位增加值能耗为 {sig(np.exp(v))} 吨标准煤"):
+            assert part in f.message_zh, (part, f.message_zh)

@@ -1,7 +1,8 @@
 """The intake side of the warehouse: versions registry, findings, and raw tables of accepted versions.
 
 DuckDB allows one writer, so everything here takes a connection from the caller (the Dagster
-warehouse resource or the CLI) instead of opening the file itself.
+warehouse resource or the CLI) instead of opening the file itself; `connect` and `kept_open` are
+the two ways to open it.
 """
 
 from __future__ import annotations
@@ -168,7 +169,9 @@ def kept_open(path: Path, *, wait_seconds: float | None = None) -> Iterator[None
     province load's bookkeeping. Inside this block every `connect` here is a cursor on the one open
     database instead, whose schema is ensured once. Commits still reach the write-ahead log one by one, so a crash loses nothing
     that was committed. The caller must leave the block before anything outside this process (dbt)
-    opens the file."""
+    opens the file. Meanwhile other processes wait for the whole block, not one slice (their
+    `wait_seconds`, settings.lock_wait_s, 600 s by default): ~7 s for a province, ~60 s for the
+    national load."""
     key = path.resolve()
     if key in _kept:
         yield

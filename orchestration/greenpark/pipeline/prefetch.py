@@ -98,12 +98,14 @@ class Prefetcher:
         LOOKAHEAD here (the helper works from the nearest). False if there is none."""
         for j in range(min(i + LOOKAHEAD, len(self._rows) - 1), i, -1):
             if _claim(self._claims, j):
+                self._own[j] = None  # if this is interrupted, j's own run prepares it
                 self._own[j] = _prepared_or_none(self._validator, self._rows[j])
                 self.by_runs_waiting += self._own[j] is not None
                 return True
         return False
 
     def close(self) -> None:
+        self._own.clear()
         for i in range(len(self._claims)):  # nothing left for the helper to start
             _claim(self._claims, i)
         self._helper.join(timeout=30)

@@ -44,14 +44,18 @@ def warm_up() -> None:
     """Load, ahead of a site build, what it needs before the marts exist: jieba's dictionary (~0.5 s,
     for the reports' search words and the search index) and the page templates (~0.2 s). runner.py
     calls this in a thread while dbt builds the marts, when the Dagster process mostly waits. Both
-    load once per process and under their own locks: a build that starts first loads them itself."""
+    load once per process and under their own locks: a build that starts first loads them itself.
+    A failure here is only logged: the build meets it again and reports it where it belongs."""
     import jieba
 
-    jieba.setLogLevel(logging.WARNING)  # its import turns its own logger to DEBUG
-    jieba.initialize()
-    templates = environment()
-    for name in templates.list_templates():
-        templates.get_template(name)
+    try:
+        jieba.setLogLevel(logging.WARNING)  # its import turns its own logger to DEBUG
+        jieba.initialize()
+        templates = environment()
+        for name in templates.list_templates():
+            templates.get_template(name)
+    except Exception as exc:
+        log.warning("站点构建预加载失败（构建时重试）：%s", exc)
 
 
 def build_site(mkdocs_yml: Path, docs_dir: Path, site_dir: Path, *, demo_data: bool, source_date_epoch: int,
