@@ -112,6 +112,45 @@ def test_a_file_copied_over_with_size_and_mtime_kept_is_seen_as_changed(drop: Pa
     assert [f.filename for f in scan_drops([city], seen)[0]] == [target.name]
 
 
+def test_an_object_rewritten_in_a_remote_store_with_the_same_size_and_second_is_seen_as_changed():
+    """An object store lists LastModified to the second and an ETag of the bytes (S3, GCS, MinIO): a
+    corrected file uploaded again within the same second, at the same size, differs by its ETag."""
+    from datetime import datetime
+
+    from fsspec.implementations.memory import MemoryFileSystem
+
+    from greenpark.intake.drop_scan import scan_drops
+
+    class ObjectStore(MemoryFileSystem):
+        protocol = ("greenpark-test-objects",)
+
+        @classmethod
+        def _strip_protocol(cls, path):
+            return MemoryFileSystem._strip_protocol(path.replace("greenpark-test-objects://", "memory://", 1))
+
+        def ls(self, path, detail=True, **kwargs):
+            entries = super().ls(path, detail=detail, **kwargs)
+            for entry in entries if detail else []:
+                if entry["type"] == "file":
+                    entry.pop("created", None)
+                    entry["LastModified"] = datetime(2026, 1, 1, 9, 0, 0)
+                    entry["ETag"] = hashlib.md5(self.cat_file(entry["name"])).hexdigest()
+            return entries
+
+    fsspec.register_implementation("greenpark-test-objects", ObjectStore, clobber=True)
+    store = fsspec.filesystem("greenpark-test-objects")
+    try:
+        store.pipe("/drops/330100/330100_2025Q1.xlsx", b"first version")
+        city = _city("greenpark-test-objects:///drops/330100")
+        changed, seen = scan_drops([city], {})
+        assert [f.filename for f in changed] == ["330100_2025Q1.xlsx"]
+        assert scan_drops([city], seen)[0] == []  # nothing new
+        store.pipe("/drops/330100/330100_2025Q1.xlsx", b"fixed version")  # same size, same second
+        assert [f.filename for f in scan_drops([city], seen)[0]] == ["330100_2025Q1.xlsx"]
+    finally:
+        store.rm("/drops", recursive=True)
+
+
 def test_fsspec_drop_location_works_like_a_folder(workdir: Path):
     fs = fsspec.filesystem("memory")
     fs.pipe("/drops/330100/330100_2025Q2.xlsx", b"from a remote drop")
