@@ -167,9 +167,9 @@ def kept_open(path: Path, *, wait_seconds: float | None = None) -> Iterator[None
     Each slice run connects and disconnects; on its own, every disconnect checkpoints the file and
     every connect reads its catalogue again, ~50 ms a slice and the largest part of a 44-slice
     province load's bookkeeping. Inside this block every `connect` here is a cursor on the one open
-    database instead, whose schema is ensured once. Commits still reach the write-ahead log one by one, so a crash loses nothing
-    that was committed. The caller must leave the block before anything outside this process (dbt)
-    opens the file. Meanwhile other processes wait for the whole block, not one slice (their
+    database instead, whose schema is ensured once. Commits still reach the write-ahead log one by
+    one, so a crash loses nothing that was committed. The caller must leave the block before
+    anything outside this process (dbt) opens the file. Meanwhile other processes wait for the whole block, not one slice (their
     `wait_seconds`, settings.lock_wait_s, 600 s by default): ~7 s for a province, ~60 s for the
     national load."""
     key = path.resolve()
